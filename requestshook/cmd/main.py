@@ -1,0 +1,68 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The ``requestshook`` command: one subcommand module per concern.
+
+Each module named in ``SUBCOMMANDS`` defines ``register(subparsers)``,
+which adds its parser(s) and sets ``func`` (called with the parsed
+arguments, returning the exit status).
+"""
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = (
+    'requestshook.cmd.read',     # flows diagram markdown log har html doc tail
+    'requestshook.cmd.paste',    # paste insert|remove|show
+    'requestshook.cmd.record',   # record -- COMMAND...
+)
+
+DESCRIPTION = """\
+requestshook records every HTTP call that crosses an OpenStack service
+boundary into one shared log (/var/log/requestshook/requestshook.log) and
+turns that log into sequence diagrams and per-step pages.
+
+Capture: add the `requestshook` paste filter to a service's api-paste.ini
+(`requestshook paste insert`), or run a command under the hook
+(`requestshook record -- openstack image list`).
+Read: `requestshook flows` lists the recorded flows; `diagram`, `markdown`,
+`log`, `har`, `html` and `doc` render one of them.
+"""
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='requestshook', description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest='command', metavar='COMMAND')
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, 'func', None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

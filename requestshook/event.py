@@ -1,0 +1,253 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The one definition of the shared log's format and the header protocol.
+
+The capture side (middleware, outbound hook) builds events with the
+functions here; the reading side (flows, renderers) decodes them with the
+functions here.  This module imports nothing but the standard library, so
+the reader never pulls in webob, oslo or requests.
+
+One event is one JSON object on one line::
+
+    {"v": 1, "event": "request", "side": "server", "id": "9f..",
+     "trace": "31..", "parent": "a0..", "from": "openstack",
+     "to": "glance-api", "host": "ctl1", "pid": 4242,
+     "ts": "2026-11-23T10:15:02.123456Z", "method": "POST",
+     "url": "http://127.0.0.1:9292/v2/images",
+     "headers": [["Content-Type", "application/json"]],
+     "body": {"kind": "json", "data": {"name": "cirros"}, "size": 17,
+              "truncated": false}}
+
+``response`` events add ``status``, ``reason`` and ``duration_ms``;
+``error`` events add ``error`` (a one-line description) and
+``duration_ms``, and carry ``status`` when a response had started.
+"""
+
+import base64
+import datetime
+import json
+import os
+import socket
+
+FORMAT_VERSION = 1
+
+# Values of "event".
+REQUEST = 'request'
+RESPONSE = 'response'
+ERROR = 'error'
+EVENT_KINDS = (REQUEST, RESPONSE, ERROR)
+
+# Values of "side": who wrote the event.
+SERVER = 'server'   # the inbound paste filter / WSGI wrapper
+CLIENT = 'client'   # the outbound hook on python-requests
+
+# Values of body["kind"].
+BODY_JSON = 'json'
+BODY_TEXT = 'text'
+BODY_BINARY = 'binary'
+BODY_EMPTY = 'empty'
+BODY_OMITTED = 'omitted'
+
+# The header protocol.
+HEADER_REQUEST_ID = 'X-Requestshook-Request-Id'
+HEADER_REQUEST_FROM = 'X-Requestshook-Request-From'
+HEADER_TRACE_ID = 'X-Requestshook-Trace-Id'
+HEADER_PARENT_ID = 'X-Requestshook-Parent-Id'
+PROTOCOL_HEADERS = (HEADER_REQUEST_ID, HEADER_REQUEST_FROM,
+                    HEADER_TRACE_ID, HEADER_PARENT_ID)
+# Echoed by the inbound filter on the response.
+ECHOED_HEADERS = (HEADER_REQUEST_ID, HEADER_REQUEST_FROM)
+
+
+def environ_key(header):
+    """The WSGI environ key of a request header (``HTTP_X_...``)."""
+    return 'HTTP_' + header.upper().replace('-', '_')
+
+
+HOSTNAME = socket.gethostname()
+
+
+def new_id():
+    """A new hop or trace id: 32 lowercase hex characters."""
+    return os.urandom(16).hex()
+
+
+def timestamp(when=None):
+    """UTC ISO 8601 with microseconds and a ``Z``, as the log stores it."""
+    if when is None:
+        moment = datetime.datetime.now(datetime.timezone.utc)
+    else:
+        moment = datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def parse_timestamp(text):
+    """Seconds since the epoch of a ``ts`` value; ``None`` if unreadable."""
+    try:
+        moment = datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%S.%fZ')
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def _hop_fields(event, side, hop_id, trace, parent, caller, callee,
+                method, url, when):
+    return {
+        'v': FORMAT_VERSION, 'event': event, 'side': side,
+        'id': hop_id, 'trace': trace, 'parent': parent,
+        'from': caller, 'to': callee,
+        'host': HOSTNAME, 'pid': os.getpid(), 'ts': timestamp(when),
+        'method': method, 'url': url,
+    }
+
+
+def request_event(side, hop_id, trace, parent, caller, callee, method, url,
+                  headers, body, when=None):
+    """The event written when a call starts.
+
+    ``headers`` is a list of ``(name, value)`` pairs in wire order;
+    ``body`` a dict made by :func:`body_record`.
+    """
+    event = _hop_fields(REQUEST, side, hop_id, trace, parent, caller, callee,
+                        method, url, when)
+    event['headers'] = [list(pair) for pair in headers]
+    event['body'] = body
+    return event
+
+
+def response_event(side, hop_id, trace, parent, caller, callee, method, url,
+                   status, reason, headers, body, duration_ms, when=None):
+    """The event written when the last byte of a response has passed."""
+    event = _hop_fields(RESPONSE, side, hop_id, trace, parent, caller,
+                        callee, method, url, when)
+    event['status'] = status
+    event['reason'] = reason
+    event['duration_ms'] = round(duration_ms, 3)
+    event['headers'] = [list(pair) for pair in headers]
+    event['body'] = body
+    return event
+
+
+def error_event(side, hop_id, trace, parent, caller, callee, method, url,
+                error, duration_ms, status=None, when=None):
+    """The event written when a call failed or its client went away."""
+    event = _hop_fields(ERROR, side, hop_id, trace, parent, caller, callee,
+                        method, url, when)
+    event['error'] = error
+    event['duration_ms'] = round(duration_ms, 3)
+    if status is not None:
+        event['status'] = status
+    return event
+
+
+def _media_type(content_type):
+    return (content_type or '').split(';', 1)[0].strip().lower()
+
+
+def is_json_type(content_type):
+    media = _media_type(content_type)
+    return media.endswith('/json') or media.endswith('+json')
+
+
+def is_text_type(content_type):
+    media = _media_type(content_type)
+    return (media.startswith('text/') or media.endswith('+xml')
+            or media in ('application/xml', 'application/x-www-form-urlencoded',
+                         'application/javascript'))
+
+
+def body_record(head, size, content_type=None, truncated=None):
+    """Describe a body from the bytes kept of it.
+
+    ``head`` is the first bytes of the body (all of it unless truncated),
+    ``size`` the whole body's byte count.  JSON is stored parsed when the
+    whole body was kept, text as text, anything else as base64 of the head.
+    """
+    if truncated is None:
+        truncated = size > len(head)
+    record = {'size': size, 'truncated': truncated}
+    if size == 0:
+        record['kind'] = BODY_EMPTY
+        record['data'] = None
+        return record
+    if not truncated and (is_json_type(content_type) or not content_type):
+        try:
+            record['data'] = json.loads(head)
+            record['kind'] = BODY_JSON
+            return record
+        except ValueError:
+            pass
+    if is_json_type(content_type) or is_text_type(content_type) or \
+            not content_type:
+        try:
+            record['data'] = head.decode('utf-8')
+            record['kind'] = BODY_TEXT
+            return record
+        except UnicodeDecodeError:
+            if truncated:
+                text = _decode_cut_utf8(head)
+                if text is not None:
+                    record['data'] = text
+                    record['kind'] = BODY_TEXT
+                    return record
+    record['kind'] = BODY_BINARY
+    record['data'] = base64.b64encode(head).decode('ascii')
+    return record
+
+
+def _decode_cut_utf8(head):
+    # A head cut inside a multi-byte character is still text.
+    for cut in range(1, 4):
+        try:
+            return head[:-cut].decode('utf-8')
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def omitted_body(size, reason):
+    """A body deliberately not kept (e.g. filtered by content type)."""
+    return {'kind': BODY_OMITTED, 'data': None, 'size': size,
+            'truncated': size > 0, 'reason': reason}
+
+
+def body_bytes(body):
+    """The bytes a body record kept (for hex dumps and HAR), or ``b''``."""
+    if not body or body.get('data') is None:
+        return b''
+    kind = body.get('kind')
+    if kind == BODY_BINARY:
+        return base64.b64decode(body['data'])
+    if kind == BODY_JSON:
+        return json.dumps(body['data']).encode('utf-8')
+    return str(body['data']).encode('utf-8')
+
+
+def encode(event):
+    """One event as one line of UTF-8 bytes, newline included.
+
+    JSON escapes every control character, so the line holds no newline but
+    the last one.
+    """
+    return (json.dumps(event, ensure_ascii=False, separators=(',', ':'),
+                       default=str) + '\n').encode('utf-8')
+
+
+def decode(line):
+    """An event from one line; ``ValueError`` if it is not one."""
+    if isinstance(line, bytes):
+        line = line.decode('utf-8', errors='replace')
+    event = json.loads(line)
+    if not isinstance(event, dict) or event.get('event') not in EVENT_KINDS:
+        raise ValueError('not a requestshook event')
+    return event
