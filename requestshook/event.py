@@ -31,6 +31,11 @@ One event is one JSON object on one line::
 ``response`` events add ``status``, ``reason`` and ``duration_ms``;
 ``error`` events add ``error`` (a one-line description) and
 ``duration_ms``, and carry ``status`` when a response had started.
+
+A request body that streams (a server reads it while the app runs, a
+client may send a file or a generator) is not known when the ``request``
+event is written: that event then has ``"body": null`` and the
+``response`` or ``error`` event carries it as ``request_body``.
 """
 
 import base64
@@ -126,8 +131,12 @@ def request_event(side, hop_id, trace, parent, caller, callee, method, url,
 
 
 def response_event(side, hop_id, trace, parent, caller, callee, method, url,
-                   status, reason, headers, body, duration_ms, when=None):
-    """The event written when the last byte of a response has passed."""
+                   status, reason, headers, body, duration_ms,
+                   request_body=None, when=None):
+    """The event written when the last byte of a response has passed.
+
+    ``request_body`` is given when the request event could not hold it.
+    """
     event = _hop_fields(RESPONSE, side, hop_id, trace, parent, caller,
                         callee, method, url, when)
     event['status'] = status
@@ -135,11 +144,14 @@ def response_event(side, hop_id, trace, parent, caller, callee, method, url,
     event['duration_ms'] = round(duration_ms, 3)
     event['headers'] = [list(pair) for pair in headers]
     event['body'] = body
+    if request_body is not None:
+        event['request_body'] = request_body
     return event
 
 
 def error_event(side, hop_id, trace, parent, caller, callee, method, url,
-                error, duration_ms, status=None, when=None):
+                error, duration_ms, status=None, request_body=None,
+                when=None):
     """The event written when a call failed or its client went away."""
     event = _hop_fields(ERROR, side, hop_id, trace, parent, caller, callee,
                         method, url, when)
@@ -147,6 +159,8 @@ def error_event(side, hop_id, trace, parent, caller, callee, method, url,
     event['duration_ms'] = round(duration_ms, 3)
     if status is not None:
         event['status'] = status
+    if request_body is not None:
+        event['request_body'] = request_body
     return event
 
 
