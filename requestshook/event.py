@@ -169,15 +169,15 @@ def _media_type(content_type):
 
 
 def is_json_type(content_type):
-    media = _media_type(content_type)
-    return media.endswith('/json') or media.endswith('+json')
+    # Also glance's application/openstack-images-v2.1-json-patch.
+    return 'json' in _media_type(content_type)
 
 
 def is_text_type(content_type):
     media = _media_type(content_type)
     return (media.startswith('text/') or media.endswith('+xml')
-            or media in ('application/xml', 'application/x-www-form-urlencoded',
-                         'application/javascript'))
+            or media in ('application/xml', 'application/javascript',
+                         'application/x-www-form-urlencoded'))
 
 
 def body_record(head, size, content_type=None, truncated=None):

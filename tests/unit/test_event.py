@@ -1,0 +1,161 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import base64
+import json
+
+import pytest
+
+from requestshook import event
+
+
+def _request(**kw):
+    args = dict(side=event.SERVER, hop_id=event.new_id(),
+                trace=event.new_id(), parent=None, caller='openstack',
+                callee='glance-api', method='GET',
+                url='http://127.0.0.1:9292/v2/images',
+                headers=[('Accept', 'application/json')],
+                body=event.body_record(b'', 0))
+    args.update(kw)
+    return event.request_event(**args)
+
+
+def test_ids_are_32_hex_and_unique():
+    ids = {event.new_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_timestamp_round_trip():
+    text = event.timestamp(1700000000.25)
+    assert text == '2023-11-14T22:13:20.250000Z'
+    assert event.parse_timestamp(text) == 1700000000.25
+    assert event.parse_timestamp('yesterday') is None
+    assert event.parse_timestamp(None) is None
+
+
+def test_environ_key():
+    assert (event.environ_key(event.HEADER_REQUEST_ID)
+            == 'HTTP_X_REQUESTSHOOK_REQUEST_ID')
+
+
+def test_encode_is_one_line_and_decodes_back():
+    body = event.body_record(b'line one\nline two\r\n\x00', 20, 'text/plain')
+    ev = _request(body=body, headers=[('X-Odd', 'a\nb')])
+    line = event.encode(ev)
+    assert line.endswith(b'\n')
+    assert line.count(b'\n') == 1
+    assert event.decode(line) == json.loads(line)
+    assert event.decode(line.decode('utf-8'))['body']['data'] == \
+        'line one\nline two\r\n\x00'
+
+
+def test_encode_keeps_non_ascii():
+    ev = _request(url='http://h/v2/images?name=이미지')
+    assert '이미지'.encode('utf-8') in event.encode(ev)
+
+
+@pytest.mark.parametrize('line', [
+    b'', b'{', b'[]', b'"text"', b'{"event": "other"}',
+    b'{"v":1,"event":"request","id":"9f',
+])
+def test_decode_rejects_what_is_not_an_event(line):
+    with pytest.raises(ValueError):
+        event.decode(line)
+
+
+def test_response_and_error_events():
+    rsp = event.response_event(
+        event.CLIENT, 'a' * 32, 'b' * 32, None, 'openstack', 'keystone',
+        'POST', 'http://k/v3/auth/tokens', 201, 'Created', [],
+        event.body_record(b'{}', 2, 'application/json'), 12.34567,
+        request_body=event.body_record(b'{"a": 1}', 8, 'application/json'))
+    assert rsp['event'] == event.RESPONSE
+    assert rsp['status'] == 201 and rsp['duration_ms'] == 12.346
+    assert rsp['request_body']['data'] == {'a': 1}
+    err = event.error_event(event.SERVER, 'a' * 32, 'b' * 32, None, 'x', 'y',
+                            'GET', 'http://y/', 'client went away', 1.0,
+                            status=200)
+    assert err['event'] == event.ERROR and err['status'] == 200
+    assert 'request_body' not in err
+    no_body = event.response_event(
+        event.SERVER, 'a' * 32, None, None, 'x', 'y', 'GET', 'http://y/',
+        204, 'No Content', [], event.body_record(b'', 0), 1)
+    assert 'request_body' not in no_body
+
+
+class TestBodyRecord(object):
+
+    def test_empty(self):
+        assert event.body_record(b'', 0, 'application/json') == {
+            'kind': 'empty', 'data': None, 'size': 0, 'truncated': False}
+
+    def test_json_is_parsed(self):
+        rec = event.body_record(b'{"name": "cirros"}', 18,
+                                'application/json; charset=UTF-8')
+        assert rec['kind'] == 'json'
+        assert rec['data'] == {'name': 'cirros'}
+        assert rec['truncated'] is False
+
+    def test_vendor_json_is_parsed(self):
+        rec = event.body_record(b'[1]', 3,
+                                'application/openstack-images-v2.1-json-patch')
+        assert rec['kind'] == 'json'
+        rec = event.body_record(b'<a/>', 4, 'application/xml')
+        assert rec['kind'] == 'text'
+        rec = event.body_record(b'[1]', 3, 'application/vnd.api+json')
+        assert rec['kind'] == 'json'
+
+    def test_truncated_json_is_text(self):
+        rec = event.body_record(b'{"name": "cir', 18, 'application/json')
+        assert rec == {'kind': 'text', 'data': '{"name": "cir', 'size': 18,
+                       'truncated': True}
+
+    def test_broken_json_is_text(self):
+        rec = event.body_record(b'{oops', 5, 'application/json')
+        assert rec['kind'] == 'text'
+
+    def test_untyped_json_is_parsed(self):
+        assert event.body_record(b'{"a": 1}', 8)['kind'] == 'json'
+
+    def test_binary_keeps_base64_of_head(self):
+        head = bytes(range(256))[:64]
+        rec = event.body_record(head, 10 * 2 ** 20,
+                                'application/octet-stream')
+        assert rec['kind'] == 'binary'
+        assert rec['truncated'] is True
+        assert rec['size'] == 10 * 2 ** 20
+        assert base64.b64decode(rec['data']) == head
+        assert event.body_bytes(rec) == head
+
+    def test_text_cut_inside_a_character_stays_text(self):
+        text = '가나다'.encode('utf-8')
+        rec = event.body_record(text[:4], 9, 'text/plain')
+        assert rec['kind'] == 'text'
+        assert rec['data'] == '가'
+
+    def test_undecodable_untyped_is_binary(self):
+        rec = event.body_record(b'\xff\xfe\x00', 3)
+        assert rec['kind'] == 'binary'
+
+    def test_omitted(self):
+        rec = event.omitted_body(100, 'content type image/png')
+        assert rec['kind'] == 'omitted' and rec['size'] == 100
+        assert event.body_bytes(rec) == b''
+
+    def test_body_bytes_of_each_kind(self):
+        assert event.body_bytes(None) == b''
+        assert event.body_bytes(event.body_record(b'hi', 2, 'text/plain')) \
+            == b'hi'
+        assert json.loads(event.body_bytes(
+            event.body_record(b'{"a": [1]}', 10, 'application/json'))) == \
+            {'a': [1]}
