@@ -1,0 +1,147 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The options of ``/etc/requestshook/requestshook.conf``.
+
+They live in the ``[DEFAULT]`` section of requestshook's own file, read by
+a private ``ConfigOpts`` (see :mod:`requestshook.settings`), never by the
+service's global ``CONF``.  The same names are accepted as options of the
+paste filter (``[filter:requestshook]``), where they win over the file.
+
+``list_opts`` feeds ``oslo-config-generator`` through the
+``oslo.config.opts`` entry point (namespace ``requestshook``).
+"""
+
+import copy
+
+from oslo_config import cfg
+
+DEFAULT_CONFIG_FILE = '/etc/requestshook/requestshook.conf'
+CONFIG_FILE_ENV = 'REQUESTSHOOK_CONFIG'
+
+DEFAULT_REDACT_HEADERS = [
+    'Authorization',
+    'Proxy-Authorization',
+    'X-Auth-Token',
+    'X-Subject-Token',
+    'X-Service-Token',
+    'X-Auth-Key',
+    'X-Storage-Token',
+    'X-Storage-Pass',
+    'X-Account-Meta-Temp-URL-Key',
+    'X-Account-Meta-Temp-URL-Key-2',
+    'X-Container-Meta-Temp-URL-Key',
+    'X-Container-Meta-Temp-URL-Key-2',
+    'Cookie',
+    'Set-Cookie',
+]
+
+DEFAULT_REDACT_BODY_KEYS = [
+    'password',
+    'original_password',
+    'new_password',
+    'admin_password',
+    'adminPass',
+    'secret',
+    'passcode',
+    'private_key',
+    'blob',
+]
+
+DEFAULT_URL_MAP = [
+    ':8080=swift-proxy-server',
+    '/identity=keystone',
+    '/image=glance-api',
+    '/compute=nova-api',
+    '/volume=cinder-api',
+    '/placement=placement-api',
+    ':9696=neutron-server',
+    ':5000=keystone',
+    ':9292=glance-api',
+    ':8774=nova-api',
+    ':8776=cinder-api',
+    ':8778=placement-api',
+]
+
+requestshook_opts = [
+    cfg.BoolOpt('enabled',
+                default=True,
+                help='Record HTTP calls.  When false the paste filter and '
+                     'the outbound hook pass every call through untouched '
+                     'and write nothing.  Takes effect without a restart '
+                     '(the file is re-checked at most once a second).'),
+    cfg.StrOpt('service_name',
+               help='Name of this service in the log and in the '
+                    'X-Requestshook-Request-From header, e.g. glance-api.  '
+                    'Usually set per service as an option of the paste '
+                    'filter.  When unset, the name is derived from the '
+                    'process (uwsgi/gunicorn application name, program '
+                    'name).'),
+    cfg.StrOpt('log_file',
+               default='/var/log/requestshook/requestshook.log',
+               help='The shared log every hooked process appends to, one '
+                    'JSON event a line.  Its directory is created 0750 '
+                    '(2770 with log_group) and the file 0640 (0660 with '
+                    'log_group).  The file is reopened when logrotate '
+                    'moves it.'),
+    cfg.StrOpt('log_group',
+               help='Group that may append to and read the shared log, '
+                    'for services running as different users (glance, '
+                    'nova, swift, keystone).  A directory requestshook '
+                    'creates is then setgid 2770 of this group and the '
+                    'file 0660 of this group.  Every service user must be '
+                    'a member.'),
+    cfg.IntOpt('max_body_bytes',
+               default=65536,
+               min=0,
+               help='Bytes kept of each request and response body (its '
+                    'head); the rest is streamed through and only '
+                    'counted.  0 keeps no body bytes.'),
+    cfg.StrOpt('filters_file',
+               default='/etc/requestshook/should_not_hook.json',
+               help='JSON file of filters dropping calls that should not '
+                    'be recorded (by caller, callee, method and URL '
+                    'template).  A missing file means no filter.  '
+                    'Reloaded without a restart when it changes; a broken '
+                    'file is reported once and the last good filters '
+                    'stay.'),
+    cfg.ListOpt('redact_headers',
+                default=DEFAULT_REDACT_HEADERS,
+                help='Headers (any case) whose values are never written: '
+                     'the log shows {SHA256}<first 16 hex digits of the '
+                     'digest> instead, as keystoneauth does, so a token '
+                     'issued in X-Subject-Token can still be recognised '
+                     'when it is used as X-Auth-Token.'),
+    cfg.ListOpt('redact_body_keys',
+                default=DEFAULT_REDACT_BODY_KEYS,
+                help='Keys (any case) whose values in JSON bodies are '
+                     'written as "***", at any depth.  Text bodies '
+                     '(truncated JSON, form data, XML) are scrubbed for '
+                     'the same keys.  The token id of a keystone "token" '
+                     'auth method is always written in {SHA256} form.'),
+    cfg.ListOpt('url_map',
+                default=DEFAULT_URL_MAP,
+                help='How the outbound hook names the service a URL '
+                     'belongs to.  Each entry is MATCH=SERVICE, where '
+                     'MATCH is [HOST][:PORT][/PATH]: at least one of a '
+                     'host, a port (:8080) or a path prefix (/identity, '
+                     'matched on segment boundaries).  The most specific '
+                     'matching entry wins (longest path, then port, then '
+                     'host).  A URL no entry matches is named HOST:PORT.  '
+                     'The defaults are devstack\'s.'),
+]
+
+
+def list_opts():
+    """Options for oslo-config-generator (namespace ``requestshook``)."""
+    return [('DEFAULT', copy.deepcopy(requestshook_opts))]

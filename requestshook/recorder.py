@@ -1,0 +1,285 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The capture core every hook uses: settings, filters, redaction, log.
+
+The paste filter and the outbound hook each hold a :class:`Recorder` (from
+:func:`get_recorder`) and ask it, per call, whether recording is on
+(:meth:`Recorder.enabled`), whether this call is filtered out
+(:meth:`Recorder.should_record`), what the callee of a URL is called
+(:meth:`Recorder.callee_for_url`), and hand it events
+(:meth:`Recorder.emit`), which are redacted and appended to the shared
+log.
+
+The configuration file and the filters file are looked at (``stat``) at
+most once a second and reloaded only when they changed; a broken file is
+reported once and the last good settings or filters stay in force.
+Nothing is read or parsed per request, and nothing here ever raises into
+the service.
+"""
+
+import os
+import threading
+import time
+
+from requestshook import event as event_format
+from requestshook import filters as filters_module
+from requestshook import redact
+from requestshook import report
+from requestshook import servicemap
+from requestshook import settings as settings_module
+from requestshook import sharedlog
+
+CHECK_INTERVAL = 1.0
+
+
+class _State(object):
+    """What one settings snapshot builds; replaced whole, never changed."""
+
+    __slots__ = ('settings', 'filters', 'service_map', 'redactor', 'log')
+
+    def __init__(self, settings, filters, service_map, redactor, log):
+        self.settings = settings
+        self.filters = filters
+        self.service_map = service_map
+        self.redactor = redactor
+        self.log = log
+
+
+class Recorder(object):
+    """Settings, filters, URL map, redaction and the shared log."""
+
+    def __init__(self, config_file=None, overrides=None, reporter=None,
+                 clock=time.monotonic, check_interval=CHECK_INTERVAL):
+        self.config_file = (config_file
+                            or settings_module.default_config_file())
+        self.overrides = dict(overrides or {})
+        self._reporter = reporter or report.Reporter()
+        self._clock = clock
+        self._check_interval = check_interval
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._config_signature = None
+        self._filters_path = None
+        self._filters_signature = None
+        self._state = _State(settings_module.Settings(),
+                             filters_module.Filters(), None, None, None)
+        self._reload(force=True)
+        self._next_check = self._clock() + self._check_interval
+
+    # -- configuration -------------------------------------------------
+
+    @property
+    def settings(self):
+        """The current :class:`requestshook.settings.Settings`."""
+        return self._current().settings
+
+    def _current(self):
+        now = self._clock()
+        if now >= self._next_check:
+            self._refresh(now)
+        return self._state
+
+    def _refresh(self, now):
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._reporter.after_fork()
+            self._pid = os.getpid()
+        if not self._lock.acquire(False):
+            return      # another thread is reloading; use what we have
+        try:
+            if now < self._next_check:
+                return
+            self._next_check = now + self._check_interval
+            self._reload()
+        except Exception as exc:
+            self._reporter.failed(
+                'reload', type(exc).__name__,
+                'requestshook could not reload its configuration (%s: %s);'
+                ' the last good settings stay.', type(exc).__name__, exc)
+        finally:
+            self._lock.release()
+
+    def _reload(self, force=False):
+        old = self._state
+        settings = old.settings
+        signature = settings_module.file_signature(self.config_file)
+        if force or signature != self._config_signature:
+            self._config_signature = signature
+            settings = self._load_settings(settings)
+        filters = self._load_filters(settings.filters_file, old.filters,
+                                     force)
+        if not force and settings is old.settings and \
+                filters is old.filters:
+            return
+        self._state = self._build(settings, filters, old)
+
+    def _load_settings(self, last_good):
+        try:
+            settings = settings_module.load(
+                self.config_file, self.overrides, self._bad_override)
+        except settings_module.SettingsError as exc:
+            self._reporter.failed(
+                'config', str(exc),
+                'requestshook cannot use its configuration file %s: %s. '
+                'It keeps its last good settings.', self.config_file, exc)
+            return last_good
+        self._reporter.resolved(
+            'config', 'requestshook reloaded its configuration file %s.',
+            self.config_file)
+        return settings
+
+    def _bad_override(self, name, value, error):
+        self._reporter.failed(
+            'override', name,
+            'requestshook ignores its option %s = %r: %s', name, value,
+            error)
+
+    def _load_filters(self, path, last_good, force):
+        signature = settings_module.file_signature(path)
+        if not force and path == self._filters_path and \
+                signature == self._filters_signature:
+            return last_good
+        self._filters_path = path
+        self._filters_signature = signature
+        if signature is None:
+            return filters_module.Filters()
+        try:
+            filters = filters_module.load(path)
+        except (OSError, ValueError) as exc:
+            self._reporter.failed(
+                'filters', (path, str(exc)),
+                'requestshook cannot use its filters file %s: %s. The '
+                'last good filters stay in force.', path, exc)
+            return last_good
+        self._reporter.resolved(
+            'filters', 'requestshook reloaded its filters file %s.', path)
+        return filters
+
+    def _build(self, settings, filters, old):
+        try:
+            service_map = servicemap.ServiceMap(settings.url_map)
+        except ValueError:      # load() validated it; keep the old map
+            service_map = old.service_map or servicemap.ServiceMap()
+        redactor = redact.Redactor(settings.redact_headers,
+                                   settings.redact_body_keys)
+        log = old.log
+        if log is None or log.path != settings.log_file or \
+                log.log_group != settings.log_group:
+            log = sharedlog.SharedLog(settings.log_file, settings.log_group,
+                                      reporter=self._reporter,
+                                      clock=self._clock)
+            if old.log is not None:
+                old.log.close()
+        return _State(settings, filters, service_map, redactor, log)
+
+    # -- per call -------------------------------------------------------
+
+    def enabled(self):
+        """True when recording is on."""
+        return self._current().settings.enabled
+
+    @property
+    def service_name(self):
+        """The configured service name, or None (derive it then)."""
+        return self._current().settings.service_name
+
+    @property
+    def max_body_bytes(self):
+        """Bytes kept of each body."""
+        return self._current().settings.max_body_bytes
+
+    def should_record(self, caller, callee, method, path):
+        """False when a should_not_hook filter drops this call."""
+        try:
+            return not self._current().filters.drops(caller, callee,
+                                                     method, path)
+        except Exception as exc:
+            self._report_internal('filter', exc)
+            return True
+
+    def callee_for_url(self, url):
+        """The service a URL belongs to (url_map), else ``host:port``."""
+        try:
+            return self._current().service_map.lookup(url)
+        except Exception as exc:
+            self._report_internal('url_map', exc)
+            return 'unknown'
+
+    def emit(self, event):
+        """Redact ``event`` and append it to the shared log.
+
+        The given dict is not changed.  Dropped when recording is
+        disabled.  Never raises.
+        """
+        try:
+            state = self._current()
+            if not state.settings.enabled:
+                return
+            line = event_format.encode(state.redactor.redact_event(event))
+            state.log.write(line)
+        except Exception as exc:
+            self._report_internal('emit', exc)
+
+    def close(self):
+        """Close the log (tests, shutdown); a later emit reopens nothing."""
+        log = self._state.log
+        if log is not None:
+            log.close()
+
+    def _report_internal(self, what, exc):
+        self._reporter.failed(
+            what, type(exc).__name__,
+            'requestshook failed in %s (%s: %s); the call goes on '
+            'unrecorded.', what, type(exc).__name__, exc)
+
+
+_recorders = {}
+_recorders_lock = threading.Lock()
+
+
+def _reset_lock_after_fork():
+    global _recorders_lock
+    _recorders_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_lock_after_fork)
+
+
+def get_recorder(config_file=None, overrides=None):
+    """The process's :class:`Recorder` for this file and these overrides.
+
+    ``config_file`` None means ``$REQUESTSHOOK_CONFIG``, else
+    ``/etc/requestshook/requestshook.conf``; a missing file means the
+    defaults.  ``overrides`` (option name -> string, e.g. a paste filter's
+    local conf) win over the file.
+    """
+    path = config_file or settings_module.default_config_file()
+    key = (path, frozenset((overrides or {}).items()))
+    recorder = _recorders.get(key)
+    if recorder is not None:
+        return recorder
+    with _recorders_lock:
+        recorder = _recorders.get(key)
+        if recorder is None:
+            recorder = Recorder(path, overrides)
+            _recorders[key] = recorder
+    return recorder
+
+
+def clear_recorders():
+    """Forget (and close) every recorder; for tests."""
+    with _recorders_lock:
+        recorders = list(_recorders.values())
+        _recorders.clear()
+    for recorder in recorders:
+        recorder.close()
