@@ -1,0 +1,257 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What every benchmark shares: servers, load generation, figures.
+
+Servers (gunicorn, redis) bind 127.0.0.1 on a free port and are stopped
+when their ``with`` block ends, also on failure.
+"""
+
+import collections
+import contextlib
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import psutil
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+WRK = shutil.which('wrk')
+REDIS_SERVER = shutil.which('redis-server')
+
+# One line of the final table.  ``value`` is a number (or None when it
+# could not be measured); ``goal`` is text such as "<= 2" and ``met`` is
+# True/False/None (no goal).
+Row = collections.namedtuple(
+    'Row', 'section name value unit goal met note')
+
+
+def row(section, name, value, unit, goal='', met=None, note=''):
+    return Row(section, name, value, unit, goal, met, note)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError('server exited with %s before listening'
+                               % process.returncode)
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError('nothing listens on 127.0.0.1:%d' % port)
+
+
+def stop_process(process, timeout=15.0):
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def python_env(**extra):
+    """The environment for a child Python that imports benchmarks/*."""
+    env = dict(os.environ)
+    paths = [BENCH_DIR] + [p for p in env.get('PYTHONPATH', '').split(
+        os.pathsep) if p]
+    env['PYTHONPATH'] = os.pathsep.join(paths)
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A private redis-server on 127.0.0.1; yields its ``redis://`` URL."""
+    if not REDIS_SERVER:
+        raise RuntimeError('redis-server is not installed')
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix='bench-redis-')
+    process = subprocess.Popen(
+        [REDIS_SERVER, '--bind', '127.0.0.1', '--port', str(port),
+         '--save', '', '--appendonly', 'no', '--dir', workdir,
+         '--protected-mode', 'yes'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield 'redis://127.0.0.1:%d/0' % port
+    finally:
+        stop_process(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class Gunicorn(object):
+    """One gunicorn master with one worker serving ``factory``.
+
+    ``factory`` is ``module:function()`` importable from benchmarks/;
+    ``env`` reaches the app (see wrappers.pipeline_from_env).
+    """
+
+    def __init__(self, factory, env=None, worker_class='sync', threads=1,
+                 timeout=300):
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.command = [
+            sys.executable, '-m', 'gunicorn', '--bind',
+            '127.0.0.1:%d' % self.port, '--workers', '1',
+            '--worker-class', worker_class, '--threads', str(threads),
+            '--timeout', str(timeout), '--backlog', '64',
+            '--log-level', 'warning', '--chdir', BENCH_DIR, factory]
+        self.env = python_env(**(env or {}))
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, env=self.env,
+                                        stdout=subprocess.DEVNULL)
+        try:
+            wait_for_port(self.port, self.process)
+        except Exception:
+            stop_process(self.process)
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        stop_process(self.process)
+
+    def worker(self):
+        """The psutil.Process of the one worker."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            children = psutil.Process(self.process.pid).children()
+            if children:
+                return children[0]
+            time.sleep(0.05)
+        raise RuntimeError('gunicorn started no worker')
+
+
+def peak_rss(process):
+    """Peak resident set (VmHWM) of a psutil.Process, in bytes."""
+    with open('/proc/%d/status' % process.pid) as status:
+        for line in status:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError('no VmHWM for pid %d' % process.pid)
+
+
+def own_peak_rss():
+    """Peak resident set of this process, in bytes."""
+    return peak_rss(psutil.Process())
+
+
+_WRK_SCRIPT = """\
+wrk.method = "POST"
+wrk.body = %(body)s
+%(headers)s
+"""
+
+
+def _lua_string(text):
+    return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def wrk_requests_per_second(url, body, headers, seconds, connections=2):
+    """Run wrk (one thread) POSTing ``body``; return requests/s.
+
+    Raises when wrk saw socket errors or non-2xx answers: a figure from
+    failing requests would be meaningless.
+    """
+    lines = ['wrk.headers[%s] = %s' % (_lua_string(name), _lua_string(value))
+             for name, value in headers.items()]
+    with tempfile.NamedTemporaryFile('w', suffix='.lua') as script:
+        script.write(_WRK_SCRIPT % {'body': _lua_string(body.decode()),
+                                    'headers': '\n'.join(lines)})
+        script.flush()
+        output = subprocess.run(
+            [WRK, '-t1', '-c%d' % connections, '-d%ds' % seconds,
+             '-s', script.name, url],
+            check=True, capture_output=True, text=True).stdout
+    if 'Non-2xx' in output or re.search(r'Socket errors:.*(read|write|'
+                                        r'timeout) [1-9]', output):
+        raise RuntimeError('wrk saw failures:\n' + output)
+    found = re.search(r'Requests/sec:\s+([0-9.]+)', output)
+    if not found:
+        raise RuntimeError('no Requests/sec in wrk output:\n' + output)
+    return float(found.group(1))
+
+
+def python_requests_per_second(url, body, headers, seconds):
+    """The same as wrk_requests_per_second with http.client (slower)."""
+    import http.client
+    import urllib.parse
+    parts = urllib.parse.urlsplit(url)
+    headers = dict(headers, **{'Content-Length': str(len(body))})
+    count = 0
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < deadline:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port)
+        connection.request('POST', parts.path or '/', body, headers)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status >= 300:
+            raise RuntimeError('HTTP %d from %s' % (response.status, url))
+        count += 1
+    return count / (time.perf_counter() - started)
+
+
+def load_average():
+    return '%.2f/%.2f/%.2f' % os.getloadavg()
+
+
+def machine():
+    model = platform.processor() or 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return '%s, %d cores, %s, Python %s' % (
+        model, os.cpu_count() or 0, platform.platform(terse=True),
+        platform.python_version())
+
+
+def interleaved(variants, rounds):
+    """(round, variant) pairs, variants interleaved round by round.
+
+    Interleaving spreads a burst of load from other processes over every
+    variant instead of spoiling one.
+    """
+    for number in range(rounds):
+        for variant in variants:
+            yield number, variant

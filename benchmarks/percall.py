@@ -1,0 +1,213 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Benchmark 1: the cost one inbound call pays for each peer.
+
+In process: the WSGI pipeline is called directly, ``--percall-iterations``
+calls per round, rounds interleaved across variants; a round's figure is
+its mean time per call, and the cost added by a variant is the median over
+rounds of (variant - bare) of the same round.
+
+Through a server: each variant runs in its own gunicorn (one sync worker)
+on 127.0.0.1 and ``wrk`` (one thread, two connections, so the worker
+never waits for the client) POSTs the 2 KiB body for
+``--server-seconds``; a round's figure is 1e6 / requests per second.
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+import apps
+import harness
+import wrappers
+
+SECTION_IN = '1 per call, in process'
+SECTION_SERVER = '1 per call, gunicorn+wrk'
+
+
+def add_arguments(parser):
+    group = parser.add_argument_group('per call (1)')
+    group.add_argument('--percall-iterations', type=int, default=2000,
+                       help='calls per round in process (default 2000)')
+    group.add_argument('--percall-rounds', type=int, default=15,
+                       help='rounds in process (default 15)')
+    group.add_argument('--server-seconds', type=int, default=4,
+                       help='wrk seconds per round (default 4)')
+    group.add_argument('--server-rounds', type=int, default=3,
+                       help='server rounds per variant (default 3)')
+    group.add_argument('--no-server', action='store_true',
+                       help='skip the gunicorn+wrk part')
+    group.add_argument('--percall-variants', default=','.join(
+        wrappers.VARIANTS), help='comma-separated subset of %s' % ', '.join(
+            wrappers.VARIANTS))
+    group.add_argument('--otel-processor', choices=('simple', 'batch'),
+                       default='simple',
+                       help='OpenTelemetry span processor (default simple)')
+
+
+def _start_response(status, headers, exc_info=None):
+    return None
+
+
+def _time_calls(app, environs):
+    started = time.perf_counter()
+    for environ in environs:
+        result = app(environ, _start_response)
+        for _chunk in result:
+            pass
+        close = getattr(result, 'close', None)
+        if close is not None:
+            close()
+    return (time.perf_counter() - started) / len(environs) * 1e6
+
+
+def _flush_redis(redis_url):
+    import redis
+    redis.Redis.from_url(redis_url).flushall()
+
+
+def _log_path(workdir, variant):
+    return os.path.join(workdir, 'percall-%s.log' % variant)
+
+
+def in_process(variants, iterations, rounds, workdir, redis_url,
+               otel_processor='simple'):
+    """{variant: [us per call, one per round]}."""
+    pipelines = {
+        variant: wrappers.pipeline(variant,
+                                   log_path=_log_path(workdir, variant),
+                                   redis_url=redis_url,
+                                   otel_processor=otel_processor)
+        for variant in variants}
+    headers = {variant: wrappers.request_headers(variant)
+               for variant in variants}
+    for variant in variants:     # warm-up: imports, first file open
+        _time_calls(pipelines[variant],
+                    [apps.json_environ(headers=headers[variant])] * 1)
+    figures = {variant: [] for variant in variants}
+    for _round, variant in harness.interleaved(variants, rounds):
+        environs = [apps.json_environ(headers=headers[variant])
+                    for _ in range(iterations)]
+        figures[variant].append(_time_calls(pipelines[variant], environs))
+        wrappers.check_recorded(variant, _log_path(workdir, variant),
+                                redis_url, iterations)
+        _truncate(_log_path(workdir, variant))
+        if variant == 'osprofiler':
+            _flush_redis(redis_url)
+    return figures
+
+
+def _truncate(path):
+    if os.path.exists(path):
+        os.truncate(path, 0)
+
+
+def through_server(variants, seconds, rounds, workdir, redis_url,
+                   otel_processor='simple'):
+    """{variant: [us per request, one per round]}."""
+    figures = {variant: [] for variant in variants}
+    for _round, variant in harness.interleaved(variants, rounds):
+        log_path = _log_path(workdir, 'server-' + variant)
+        env = {'BENCH_VARIANT': variant, 'BENCH_APP': 'json',
+               'BENCH_LOG': log_path, 'BENCH_REDIS_URL': redis_url or '',
+               'BENCH_OTEL_PROCESSOR': otel_processor}
+        headers = dict(wrappers.request_headers(variant),
+                       **{'Content-Type': 'application/json'})
+        with harness.Gunicorn('wrappers:pipeline_from_env()', env) as server:
+            url = server.url + '/v2/images'
+            measure = (harness.wrk_requests_per_second if harness.WRK
+                       else harness.python_requests_per_second)
+            measure(url, apps.REQUEST_BODY, headers, 1)       # warm-up
+            per_second = measure(url, apps.REQUEST_BODY, headers, seconds)
+        figures[variant].append(1e6 / per_second)
+        wrappers.check_recorded(variant, log_path, redis_url,
+                                int(per_second * seconds * 0.9))
+        if os.path.exists(log_path):
+            os.unlink(log_path)
+        if variant == 'osprofiler':
+            _flush_redis(redis_url)
+    return figures
+
+
+def _added(figures, variant):
+    """Median over rounds of (variant - bare) in the same round."""
+    return harness.median([mine - bare for mine, bare in
+                           zip(figures[variant], figures['bare'])])
+
+
+def _ratio(numerator, denominator):
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def rows_for(section, figures):
+    rows = [harness.row(section, '(a) bare app',
+                        harness.median(figures['bare']), 'us/call',
+                        note='median of %d rounds' % len(figures['bare']))]
+    labels = {'rh-off': '(b) requestshook disabled',
+              'rh-on': '(c) requestshook enabled, file',
+              'osprofiler': '(d) osprofiler + redis',
+              'otel': '(e) OpenTelemetry SDK, file'}
+    added = {}
+    for variant, label in labels.items():
+        if variant not in figures:
+            continue
+        added[variant] = _added(figures, variant)
+        goal, met = '', None
+        if variant == 'rh-off':
+            goal, met = '<= 2', added[variant] <= 2
+        rows.append(harness.row(section, label + ': added', added[variant],
+                                'us/call', goal, met))
+    if 'rh-on' in added and 'otel' in added:
+        ratio = _ratio(added['rh-on'], added['otel'])
+        rows.append(harness.row(section, 'requestshook / OTel (added)',
+                                ratio, 'ratio', '<= 1',
+                                None if ratio is None else ratio <= 1))
+    if 'rh-on' in added and 'osprofiler' in added:
+        rows.append(harness.row(
+            section, 'requestshook / osprofiler (added)',
+            _ratio(added['rh-on'], added['osprofiler']), 'ratio'))
+    return rows
+
+
+def run(args, workdir):
+    variants = args.percall_variants.split(',')
+    if 'bare' not in variants:
+        variants.insert(0, 'bare')
+    rows = []
+    with harness.redis_server() as redis_url:
+        figures = in_process(variants, args.percall_iterations,
+                             args.percall_rounds, workdir, redis_url,
+                             args.otel_processor)
+        rows += rows_for(SECTION_IN, figures)
+        if not args.no_server:
+            figures = through_server(variants, args.server_seconds,
+                                     args.server_rounds, workdir, redis_url,
+                                     args.otel_processor)
+            rows += rows_for(SECTION_SERVER, figures)
+    return rows
+
+
+def main():
+    import report
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix='bench-percall-') as workdir:
+        report.print_table(run(args, workdir))
+
+
+if __name__ == '__main__':
+    main()
