@@ -1,0 +1,240 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""One streaming pass over the log: flow summaries and one chosen flow.
+
+A 1 GB log is read once, line by line.  Every event only updates the
+small summary of its flow; the events themselves are kept for the one
+flow asked for (``last``, an index from ``requestshook flows``, or a
+trace id prefix), so memory stays flat whatever the log's size.
+
+Events are grouped by trace.  A hop made while serving another hop joins
+that hop's flow even when its trace is missing or differs; events with
+neither trace nor parent group by the process that wrote them (a client
+command run without a trace) or stand alone.
+"""
+
+import urllib.parse
+
+from requestshook import event
+from requestshook.reading import calls
+from requestshook.reading import flow as flow_module
+from requestshook.reading import source as source_module
+
+
+class SelectionError(source_module.LogError):
+    """The FLOW given matches no flow, or more than one."""
+
+
+class FlowSummary(object):
+    """What ``requestshook flows`` shows of a flow, updated per event."""
+
+    __slots__ = ('key', 'index', 'start_ts', 'end_ts', 'root', 'rooted',
+                 'hops', 'services', 'error_ids', 'matched', 'events')
+
+    def __init__(self, key, index, record):
+        self.key = key
+        self.index = index
+        self.start_ts = self.end_ts = record.get('ts') or ''
+        self.root = _call(record)
+        self.rooted = _is_main_root(record)
+        self.hops = 0
+        self.services = {}
+        self.error_ids = set()
+        self.matched = False
+        self.events = None
+
+    def update(self, record):
+        ts = record.get('ts')
+        if ts:
+            if ts > self.end_ts:
+                self.end_ts = ts
+            elif ts < self.start_ts:
+                self.start_ts = ts
+        if not self.rooted and _is_main_root(record):
+            self.root = _call(record)
+            self.rooted = True
+        services = self.services
+        services[record.get('from')] = None
+        services[record.get('to')] = None
+        if record.get('event') == event.ERROR or \
+                (record.get('status') or 0) >= 500:
+            self.error_ids.add(record.get('id'))
+
+    @property
+    def errors(self):
+        return len(self.error_ids)
+
+    @property
+    def service_names(self):
+        return [name for name in self.services if name]
+
+    @property
+    def duration_ms(self):
+        start = event.parse_timestamp(self.start_ts)
+        end = event.parse_timestamp(self.end_ts)
+        if start is None or end is None:
+            return None
+        return (end - start) * 1000.0
+
+
+def _path(record):
+    return urllib.parse.urlsplit(record.get('url') or '').path or '/'
+
+
+def _call(record):
+    return '%s: %s %s' % (record.get('from') or 'unknown',
+                          record.get('method') or '?', _path(record))
+
+
+def _is_main_root(record):
+    return (record.get('event') == event.REQUEST
+            and not record.get('parent')
+            and not calls.is_preliminary(record.get('to'),
+                                         record.get('method'),
+                                         _path(record)))
+
+
+def _lone_key(record):
+    if record.get('side') == event.CLIENT and record.get('pid') is not None:
+        return 'process-%s-%s' % (record.get('host') or 'unknown',
+                                  record['pid'])
+    return record.get('id') or 'event'
+
+
+class _Selector(object):
+    """Decides which flow's events to keep while the log streams by."""
+
+    def started(self, summary):
+        pass
+
+
+class _KeepNone(_Selector):
+    pass
+
+
+class _KeepLast(_Selector):
+    def __init__(self):
+        self.current = None
+
+    def started(self, summary):
+        if self.current is not None:
+            self.current.events = None
+        summary.events = []
+        self.current = summary
+
+
+class _KeepIndex(_Selector):
+    def __init__(self, index):
+        self.index = index
+
+    def started(self, summary):
+        if summary.index == self.index:
+            summary.events = []
+
+
+class _KeepPrefix(_Selector):
+    def __init__(self, prefix):
+        self.prefix = prefix
+
+    def started(self, summary):
+        if summary.key.lower().startswith(self.prefix):
+            summary.events = []
+
+
+def is_index(spec):
+    """Whether FLOW names an index of ``requestshook flows``."""
+    return spec.isdigit() and len(spec) < 8
+
+
+def _selector(spec):
+    if spec is None:
+        return _KeepNone()
+    if spec == 'last':
+        return _KeepLast()
+    if is_index(spec):
+        return _KeepIndex(int(spec))
+    return _KeepPrefix(spec.lower())
+
+
+def scan(source, spec=None, grep=None):
+    """Read the log once; return the summaries of every flow in order.
+
+    ``spec`` names the flow whose events are kept (in its summary's
+    ``events``); ``grep`` marks the flows with a line holding that text
+    (case-insensitive) as ``matched``.
+    """
+    selector = _selector(spec)
+    needle = grep.lower().encode('utf-8') if grep else None
+    flows = {}
+    hop_flows = {}
+    for line, record in source:
+        hop_id = record.get('id')
+        summary = hop_flows.get(hop_id)
+        if summary is None:
+            parent = record.get('parent')
+            if parent:
+                summary = hop_flows.get(parent)
+            if summary is None:
+                key = record.get('trace') or (
+                    None if parent else _lone_key(record)) or parent
+                summary = flows.get(key)
+                if summary is None:
+                    summary = flows[key] = FlowSummary(key, len(flows) + 1,
+                                                       record)
+                    selector.started(summary)
+            if hop_id:
+                hop_flows[hop_id] = summary
+            summary.hops += 1
+        summary.update(record)
+        if needle is not None and not summary.matched and \
+                needle in line.lower():
+            summary.matched = True
+        if summary.events is not None:
+            summary.events.append(record)
+    return list(flows.values())
+
+
+def choose(summaries, spec='last'):
+    """The summary FLOW names; :class:`SelectionError` otherwise."""
+    if not summaries:
+        raise SelectionError('no flows in the log')
+    if spec == 'last':
+        return summaries[-1]
+    if is_index(spec):
+        number = int(spec)
+        if not 1 <= number <= len(summaries):
+            raise SelectionError('no flow number %d: the log holds %d '
+                                 'flow%s' % (number, len(summaries),
+                                             '' if len(summaries) == 1
+                                             else 's'))
+        return summaries[number - 1]
+    prefix = spec.lower()
+    found = [s for s in summaries if s.key.lower().startswith(prefix)]
+    if not found:
+        raise SelectionError('no flow whose trace id starts with %r '
+                             '(see `requestshook flows`)' % spec)
+    if len(found) > 1:
+        listing = ', '.join('%d (%s)' % (s.index, s.key) for s in found[:5])
+        raise SelectionError('%r is ambiguous: it starts %d trace ids: %s%s'
+                             % (spec, len(found), listing,
+                                ', ...' if len(found) > 5 else ''))
+    return found[0]
+
+
+def load_flow(source, spec='last'):
+    """The flow FLOW names, read in one pass; and every summary."""
+    spec = spec or 'last'
+    summaries = scan(source, spec)
+    summary = choose(summaries, spec)
+    return flow_module.Flow(summary.key, summary.events or (),
+                            index=summary.index), summaries
