@@ -129,10 +129,10 @@ class SharedLog(object):
         if self._fd is not None:
             try:
                 stat = os.stat(self.path)
-            except FileNotFoundError:
-                stat = None
+            except (FileNotFoundError, NotADirectoryError):
+                stat = None     # gone: open (create) it again
             except OSError:
-                return
+                return          # cannot tell: keep writing where we are
             if stat is not None and \
                     (stat.st_dev, stat.st_ino) == self._identity:
                 return
