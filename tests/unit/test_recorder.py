@@ -189,8 +189,8 @@ def test_nothing_is_read_per_call(make, paths, clock, monkeypatch):
     assert sorted(stats) == sorted([str(paths.config), str(paths.filters)])
 
 
-def test_broken_config_reported_once_last_good_kept(make, paths, clock,
-                                                   caplog):
+def test_broken_config_reported_once_last_good_kept(
+        make, paths, clock, caplog):
     made = make(['service_name = good', 'max_body_bytes = 100'])
     write_config(paths, ['service_name = bad', 'max_body_bytes = lots'])
     for _ in range(3):
@@ -244,8 +244,8 @@ def test_should_record_and_reload(make, paths, clock):
     assert made.should_record('nova-api', 'keystone', 'GET', '/identity')
 
 
-def test_broken_filters_reported_once_last_good_kept(make, paths, clock,
-                                                    caplog):
+def test_broken_filters_reported_once_last_good_kept(
+        make, paths, clock, caplog):
     paths.filters.write_text(json.dumps(FILTERS))
     made = make()
     replace(paths.filters, '{"filters": [')
