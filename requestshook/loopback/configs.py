@@ -1,0 +1,295 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The configuration files of the loopback stack, all under one folder.
+
+:class:`Site` names every path, port and secret; the ``*_conf``
+functions return file contents; :func:`write_all` writes them.
+"""
+
+import getpass
+import os
+import secrets
+import socket
+
+SERVICE_PORTS = (
+    ('keystone', 5000),
+    ('glance-api', 9292),
+    ('swift-proxy-server', 8080),
+    ('swift-object-server', 6200),
+    ('swift-container-server', 6201),
+    ('swift-account-server', 6202),
+)
+# The names the log gives the services the CLI talks to (url_map).
+MAPPED_SERVICES = ('keystone', 'glance-api', 'swift-proxy-server')
+
+
+def _port_is_free(port):
+    with socket.socket() as probe:
+        try:
+            probe.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def choose_ports():
+    """The usual ports where free (pages read like devstack's), else any."""
+    ports = {}
+    for name, usual in SERVICE_PORTS:
+        port = usual if _port_is_free(usual) else _free_port()
+        while port in ports.values():
+            port = _free_port()
+        ports[name] = port
+    return ports
+
+
+class Site(object):
+    """Paths, ports and secrets of one loopback stack under ``root``."""
+
+    def __init__(self, root, ports=None, passwords=None):
+        self.root = root
+        self.ports = ports or choose_ports()
+        self.passwords = passwords or {
+            name: secrets.token_urlsafe(18)
+            for name in ('admin', 'glance', 'swift')}
+        self.swift_hash = secrets.token_hex(8)
+        self.user = getpass.getuser()
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def url(self, service):
+        return 'http://127.0.0.1:%d' % self.ports[service]
+
+    @property
+    def auth_url(self):
+        return self.url('keystone') + '/v3'
+
+    @property
+    def requestshook_conf(self):
+        return self.path('requestshook', 'requestshook.conf')
+
+    @property
+    def log_file(self):
+        return self.path('requestshook', 'requestshook.log')
+
+    @property
+    def filters_file(self):
+        return self.path('requestshook', 'should_not_hook.json')
+
+    def swift_conf(self, server):
+        return self.path('swift', '%s-server.conf' % server)
+
+    @property
+    def glance_paste(self):
+        return self.path('glance', 'glance-api-paste.ini')
+
+
+def requestshook_conf(site, enabled=True):
+    url_map = ','.join('127.0.0.1:%d=%s' % (site.ports[name], name)
+                       for name in MAPPED_SERVICES)
+    return (
+        '[DEFAULT]\n'
+        'enabled = %s\n'
+        'log_file = %s\n'
+        'filters_file = %s\n'
+        'url_map = %s\n' % ('true' if enabled else 'false', site.log_file,
+                            site.filters_file, url_map))
+
+
+def keystone_conf(site):
+    keys = site.path('keystone', 'fernet-keys')
+    return (
+        '[DEFAULT]\n'
+        'use_stderr = true\n'
+        '[database]\n'
+        'connection = sqlite:///%s\n'
+        '[token]\n'
+        'provider = fernet\n'
+        '[fernet_tokens]\n'
+        'key_repository = %s\n'
+        '[fernet_receipts]\n'
+        'key_repository = %s\n'
+        '[credential]\n'
+        'key_repository = %s\n'
+        % (site.path('keystone', 'keystone.db'), keys, keys,
+           site.path('keystone', 'credential-keys')))
+
+
+def _authtoken(site, user):
+    return (
+        'www_authenticate_uri = %(keystone)s\n'
+        'auth_url = %(keystone)s\n'
+        'auth_type = password\n'
+        'username = %(user)s\n'
+        'password = %(password)s\n'
+        'project_name = service\n'
+        'user_domain_name = Default\n'
+        'project_domain_name = Default\n'
+        % {'keystone': site.url('keystone'), 'user': user,
+           'password': site.passwords[user]})
+
+
+def glance_api_conf(site):
+    return (
+        '[DEFAULT]\n'
+        'use_stderr = true\n'
+        'enabled_backends = fs:file, swift:swift\n'
+        '[database]\n'
+        'connection = sqlite:///%(db)s\n'
+        '[glance_store]\n'
+        'default_backend = swift\n'
+        '[fs]\n'
+        'filesystem_store_datadir = %(images)s\n'
+        '[swift]\n'
+        'swift_store_config_file = %(swift_refs)s\n'
+        'default_swift_reference = ref1\n'
+        'swift_store_container = glance\n'
+        'swift_store_create_container_on_put = true\n'
+        '[os_glance_staging_store]\n'
+        'filesystem_store_datadir = %(staging)s\n'
+        '[os_glance_tasks_store]\n'
+        'filesystem_store_datadir = %(tasks)s\n'
+        '[keystone_authtoken]\n'
+        '%(authtoken)s'
+        '[paste_deploy]\n'
+        'flavor = keystone\n'
+        'config_file = %(paste)s\n'
+        '[oslo_concurrency]\n'
+        'lock_path = %(locks)s\n'
+        % {'db': site.path('glance', 'glance.db'),
+           'images': site.path('glance', 'images'),
+           'swift_refs': site.path('glance', 'glance-swift.conf'),
+           'staging': site.path('glance', 'staging'),
+           'tasks': site.path('glance', 'tasks'),
+           'authtoken': _authtoken(site, 'glance'),
+           'paste': site.glance_paste,
+           'locks': site.path('glance', 'locks')})
+
+
+def glance_swift_conf(site):
+    return (
+        '[ref1]\n'
+        'user = service:glance\n'
+        'key = %s\n'
+        'user_domain_id = default\n'
+        'project_domain_id = default\n'
+        'auth_version = 3\n'
+        'auth_address = %s\n' % (site.passwords['glance'], site.auth_url))
+
+
+def swift_conf(site):
+    return (
+        '[swift-hash]\n'
+        'swift_hash_path_suffix = %s\n'
+        'swift_hash_path_prefix = %s\n'
+        '[storage-policy:0]\n'
+        'name = Policy-0\n'
+        'default = yes\n' % (site.swift_hash, site.swift_hash[::-1]))
+
+
+def _swift_default(site, service):
+    return (
+        '[DEFAULT]\n'
+        'bind_ip = 127.0.0.1\n'
+        'bind_port = %d\n'
+        'devices = %s\n'
+        'mount_check = false\n'
+        'swift_dir = %s\n'
+        'workers = 0\n'
+        'user = %s\n'
+        'log_name = %s\n'
+        % (site.ports[service], site.path('swift', 'devices'),
+           site.path('swift'), site.user, service))
+
+
+PROXY_PIPELINE = ('catch_errors gatekeeper healthcheck proxy-logging '
+                  'listing_formats authtoken keystoneauth copy dlo slo '
+                  'versioned_writes proxy-logging proxy-server')
+
+
+def proxy_server_conf(site):
+    filters = ''.join(
+        '[filter:%s]\nuse = egg:swift#%s\n' % (name, egg)
+        for name, egg in (('catch_errors', 'catch_errors'),
+                          ('gatekeeper', 'gatekeeper'),
+                          ('healthcheck', 'healthcheck'),
+                          ('proxy-logging', 'proxy_logging'),
+                          ('listing_formats', 'listing_formats'),
+                          ('copy', 'copy'), ('dlo', 'dlo'), ('slo', 'slo'),
+                          ('versioned_writes', 'versioned_writes')))
+    return (
+        _swift_default(site, 'swift-proxy-server') +
+        '[pipeline:main]\n'
+        'pipeline = %s\n'
+        '[app:proxy-server]\n'
+        'use = egg:swift#proxy\n'
+        'account_autocreate = true\n'
+        '[filter:authtoken]\n'
+        'paste.filter_factory = keystonemiddleware.auth_token:'
+        'filter_factory\n'
+        '%s'
+        '[filter:keystoneauth]\n'
+        'use = egg:swift#keystoneauth\n'
+        'operator_roles = admin, member\n'
+        % (PROXY_PIPELINE, _authtoken(site, 'swift')) + filters)
+
+
+def storage_server_conf(site, kind):
+    """account-, container- or object-server.conf."""
+    sections = {'account': ('replicator', 'auditor', 'reaper'),
+                'container': ('replicator', 'updater', 'auditor', 'sync'),
+                'object': ('replicator', 'updater', 'auditor')}[kind]
+    return (
+        _swift_default(site, 'swift-%s-server' % kind) +
+        '[pipeline:main]\n'
+        'pipeline = %s-server\n'
+        '[app:%s-server]\n'
+        'use = egg:swift#%s\n' % (kind, kind, kind) +
+        ''.join('[%s-%s]\n' % (kind, section) for section in sections))
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, 'w') as conf:
+        conf.write(text)
+
+
+def write_all(site, shipped_glance_paste, capture_enabled):
+    """Every file but the rings and the keys (made by the services' tools).
+
+    The glance paste file is the one glance ships, copied unchanged:
+    requestshook's own tool inserts the filter (see the stack module).
+    """
+    for folder in (('keystone',), ('glance', 'images'), ('glance', 'staging'),
+                   ('glance', 'tasks'), ('glance', 'locks'),
+                   ('swift', 'devices', 'd1'), ('logs',),
+                   ('requestshook',)):
+        os.makedirs(site.path(*folder), mode=0o750, exist_ok=True)
+    write(site.requestshook_conf, requestshook_conf(site, capture_enabled))
+    write(site.path('keystone', 'keystone.conf'), keystone_conf(site))
+    write(site.path('glance', 'glance-api.conf'), glance_api_conf(site))
+    write(site.path('glance', 'glance-swift.conf'), glance_swift_conf(site))
+    with open(shipped_glance_paste) as shipped:
+        write(site.glance_paste, shipped.read())
+    write(site.path('swift', 'swift.conf'), swift_conf(site))
+    write(site.swift_conf('proxy'), proxy_server_conf(site))
+    for kind in ('account', 'container', 'object'):
+        write(site.swift_conf(kind), storage_server_conf(site, kind))

@@ -1,0 +1,130 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The seed scenarios: the life of one image, with the real CLI.
+
+Each scenario is one ``openstack`` command run under ``requestshook
+record`` with a trace id of its own, so each is exactly one flow in the
+shared log.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import typing
+
+from requestshook import event
+from requestshook.loopback import qcow2
+
+IMAGE_NAME = 'cirros-loopback-disk'
+PAYLOAD_BYTES = 1 << 20
+
+
+@dataclasses.dataclass
+class Result(object):
+    """What one scenario did."""
+
+    name: str
+    title: str
+    argv: list
+    trace_id: str
+    status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def command(self):
+        return ' '.join(['openstack'] + self.argv)
+
+
+@dataclasses.dataclass
+class Run(object):
+    """One pass over every scenario."""
+
+    folder: str
+    image_file: str
+    saved_file: str
+    image_id: typing.Optional[str] = None
+    results: dict = dataclasses.field(default_factory=dict)
+
+
+def sha256(path):
+    with open(path, 'rb') as data:
+        return hashlib.sha256(data.read()).hexdigest()
+
+
+def create_argv(image_file, name=IMAGE_NAME):
+    return ['image', 'create', '--disk-format', 'qcow2', '--file',
+            image_file, '--public', '--format', 'json', name]
+
+
+CREATE = ('image-create', 'openstack image create')
+
+
+def followups(image_id, saved_file):
+    """``(name, title, argv)`` of the scenarios after ``image create``."""
+    return [
+        ('image-list', 'openstack image list', ['image', 'list', '--all']),
+        ('image-show', 'openstack image show', ['image', 'show', image_id]),
+        ('image-save', 'openstack image save',
+         ['image', 'save', '--file', saved_file, image_id]),
+        ('image-set-shared', 'openstack image set --shared',
+         ['image', 'set', '--shared', image_id]),
+        ('image-add-project', 'openstack image add project',
+         ['image', 'add', 'project', image_id, 'demo']),
+        ('image-member-list', 'openstack image member list',
+         ['image', 'member', 'list', image_id]),
+        ('image-delete', 'openstack image delete',
+         ['image', 'delete', image_id]),
+    ]
+
+
+NAMES = [CREATE[0]] + [name for name, _, _ in followups('x', 'x')]
+
+
+class ScenarioFailed(Exception):
+    """An ``openstack`` command of a scenario failed."""
+
+
+def run(stack, folder, on_result=None):
+    """Run every scenario on ``stack``; files go to ``folder``.
+
+    ``on_result(result)`` is called after each.  Raises
+    :class:`ScenarioFailed` at the first failing command.
+    """
+    os.makedirs(folder, exist_ok=True)
+    outcome = Run(folder=folder,
+                  image_file=os.path.join(folder, IMAGE_NAME + '.qcow2'),
+                  saved_file=os.path.join(folder, IMAGE_NAME + '-saved.img'))
+    if not os.path.exists(outcome.image_file):
+        qcow2.write(outcome.image_file, os.urandom(PAYLOAD_BYTES))
+
+    def one(name, title, argv):
+        trace_id = event.new_id()
+        done = stack.openstack(argv, trace_id=trace_id)
+        result = Result(name, title, argv, trace_id, done.returncode,
+                        done.stdout, done.stderr)
+        outcome.results[name] = result
+        if on_result:
+            on_result(result)
+        if done.returncode:
+            raise ScenarioFailed('%s failed (exit %d):\n%s%s'
+                                 % (result.command, done.returncode,
+                                    done.stdout, done.stderr))
+        return result
+
+    created = one(*CREATE, argv=create_argv(outcome.image_file))
+    outcome.image_id = json.loads(created.stdout)['id']
+    for name, title, argv in followups(outcome.image_id, outcome.saved_file):
+        one(name, title, argv)
+    return outcome
