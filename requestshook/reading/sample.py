@@ -47,20 +47,17 @@ class Hop(object):
         self.trace = trace
 
 
-def _json_body(data):
-    raw = json.dumps(data).encode('utf-8')
-    return event.body_record(raw, len(raw), 'application/json'), raw
-
-
 def _as_body(value, content_type):
+    """A body record from a record, a JSON value, text or bytes."""
     if value is None:
-        return event.body_record(b'', 0), b''
+        return event.body_record(b'', 0)
     if isinstance(value, dict) and 'kind' in value and 'size' in value:
-        return value, b''
+        return value
     if isinstance(value, (dict, list)):
-        return _json_body(value)
+        raw = json.dumps(value).encode('utf-8')
+        return event.body_record(raw, len(raw), 'application/json')
     raw = value if isinstance(value, bytes) else value.encode('utf-8')
-    return event.body_record(raw, len(raw), content_type), raw
+    return event.body_record(raw, len(raw), content_type)
 
 
 class LogMaker(object):
@@ -98,12 +95,12 @@ class LogMaker(object):
         hop = Hop(event.new_id(),
                   trace or (parent.trace if parent else event.new_id()))
         parent_id = parent.id if parent else None
-        req_body, req_raw = _as_body(request_body, request_type)
+        req_body = _as_body(request_body, request_type)
         headers = [['Host', url.split('/')[2]], ['User-Agent', USER_AGENT],
                    ['Accept', 'application/json']]
-        if req_raw:
+        if req_body['size']:
             headers.append(['Content-Type', request_type])
-            headers.append(['Content-Length', str(len(req_raw))])
+            headers.append(['Content-Length', str(req_body['size'])])
         headers += [list(h) for h in (request_headers or [])]
         protocol = [[event.HEADER_REQUEST_ID, hop.id],
                     [event.HEADER_REQUEST_FROM, caller],
@@ -123,7 +120,7 @@ class LogMaker(object):
         self.tick(duration_ms if duration_ms is not None else 3.0)
         if not answered:
             return
-        resp_body, resp_raw = _as_body(response_body, response_type)
+        resp_body = _as_body(response_body, response_type)
         resp_headers = [['Content-Type', response_type],
                         ['Content-Length', str(resp_body['size'])],
                         ['X-Openstack-Request-Id',

@@ -1,0 +1,114 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The per-step page of the seeds: one section per message.
+
+Each section is titled with the step's number as the diagram draws it
+(``### (7) GET /image/v2/images/{image_id}``), says who calls whom, and
+holds mkdocs-material tabs (``=== "Header"``, ``=== "Body"``) with fenced
+blocks indented by four spaces.
+"""
+
+from requestshook.render import bodies
+from requestshook.render import mermaid
+from requestshook.render import sequence as sequence_module
+
+TAB_INDENT = '    '
+
+
+def _fence(language, title, content):
+    lines = ['``` %s title="%s"' % (language, title.replace('"', "'"))]
+    lines += (content or '').split('\n')
+    lines.append('```')
+    return '\n'.join(TAB_INDENT + line if line else line for line in lines)
+
+
+def _tabs(title, headers, body):
+    return '\n'.join([
+        '=== "Header"',
+        _fence('http', title, bodies.header_lines(headers)),
+        '',
+        '=== "Body"',
+        _fence(bodies.language(body, headers), '',
+               bodies.render(body, headers)),
+        '',
+    ])
+
+
+def _name(people, name):
+    return '`%s`' % people.aliases.get(name, name)
+
+
+def section(message, people, placeholders):
+    """The markdown of one message."""
+    hop = message.hop
+    path = placeholders.apply(hop.path)
+    who = '%s -> %s' % (_name(people, message.source),
+                        _name(people, message.target))
+    if message.kind == sequence_module.REQUEST:
+        title = '### (%d) %s %s' % (message.number, hop.method, path)
+        return '\n'.join([title, '', who, '',
+                          _tabs('%s %s' % (hop.method, hop.url),
+                                hop.request_headers, hop.request_body)])
+    if message.kind == sequence_module.MISSING:
+        return '\n'.join([
+            '!!! warning "No response"',
+            '    No response was recorded for step (%s) %s %s: the call '
+            'was still running, or its process died.'
+            % (_request_number(message), hop.method, path), ''])
+    status = message.label
+    title = '### (%d) %s %s' % (message.number, status, path)
+    parts = [title, '', who, '']
+    if message.kind == sequence_module.FAILURE:
+        parts += ['!!! failure "%s"' % status.replace('"', "'"), '']
+    timing = _timing(hop)
+    if timing:
+        parts += [timing, '']
+    parts.append(_tabs('%s %s' % (status, hop.url), hop.response_headers,
+                       hop.response_body))
+    return '\n'.join(parts)
+
+
+def _request_number(message):
+    return message.number or '?'
+
+
+def _timing(hop):
+    parts = []
+    if hop.client_duration_ms is not None:
+        parts.append('%.1f ms for %s' % (hop.client_duration_ms, hop.caller))
+    if hop.server_duration_ms is not None:
+        parts.append('%.1f ms in %s' % (hop.server_duration_ms, hop.callee))
+    return ('Took ' + ', '.join(parts) + '.') if parts else ''
+
+
+def render(sequence, aliases=None, placeholders=None):
+    """Every message's section, in step order."""
+    if placeholders is None:
+        placeholders = mermaid.placeholders_for(sequence)
+    people = mermaid.Participants(sequence.participants, aliases)
+    numbers = {}
+    out = []
+    for message in sequence.messages:
+        if message.kind == sequence_module.REQUEST:
+            numbers[message.hop.id] = message.number
+        if message.kind == sequence_module.MISSING:
+            message = _with_number(message, numbers.get(message.hop.id))
+        out.append(section(message, people, placeholders))
+    return '\n'.join(out)
+
+
+def _with_number(message, number):
+    copy = sequence_module.Message(message.kind, message.hop,
+                                   message.hop_number)
+    copy.number = number
+    return copy

@@ -1,0 +1,148 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A flow as a mermaid ``sequenceDiagram``.
+
+Participants come in order of first appearance, each request is a ``->>``
+arrow and each response a ``-->>`` arrow saying ``201 Created``; a failed
+call ends in a ``--x`` arrow, an unanswered one in a note.  Text is made
+safe for mermaid's parser with its entity codes (``#59;`` for ``;``).
+"""
+
+import re
+
+from requestshook.render import placeholders as placeholders_module
+from requestshook.render import sequence as sequence_module
+
+DEFAULT_ALIASES = {'openstack': 'openstack-client'}
+INDENT = '    '
+
+# Words mermaid's sequence grammar reads as keywords.
+_KEYWORDS = frozenset((
+    'activate', 'actor', 'alt', 'and', 'as', 'autonumber', 'box', 'break',
+    'create', 'critical', 'deactivate', 'destroy', 'else', 'end', 'left',
+    'link', 'links', 'loop', 'note', 'of', 'opt', 'over', 'par',
+    'participant', 'properties', 'details', 'rect', 'right', 'title'))
+_ENTITIES = (('#', '#35;'), (';', '#59;'), ('"', '#quot;'),
+             ('<', '#lt;'), ('>', '#gt;'))
+_END_WORD = re.compile(r'\bend\b', re.IGNORECASE)
+_MAX_TEXT = 160
+
+
+def text(value, limit=_MAX_TEXT):
+    """``value`` made safe for a message, note, label or block title."""
+    value = ' '.join(str(value).split())
+    if len(value) > limit:
+        value = value[:limit - 3] + '...'
+    for char, entity in _ENTITIES:
+        value = value.replace(char, entity)
+    value = value.replace(':', '#58;') if value.startswith(':') else value
+    return _END_WORD.sub(lambda m: '#%d;%s' % (ord(m.group(0)[0]),
+                                               m.group(0)[1:]), value)
+
+
+class Participants(object):
+    """Mermaid-safe ids for service names, and their shown labels."""
+
+    def __init__(self, names, aliases=None):
+        self.aliases = dict(DEFAULT_ALIASES)
+        self.aliases.update(aliases or {})
+        self.ids = {}
+        for name in names:
+            self.ids[name] = self._unique(self._safe(name))
+
+    @staticmethod
+    def _safe(name):
+        ident = re.sub(r'[^A-Za-z0-9_]', '_', name) or 'unknown'
+        if ident[0].isdigit():
+            ident = 'p_' + ident
+        if ident.lower() in _KEYWORDS:
+            ident += '_'
+        return ident
+
+    def _unique(self, ident):
+        taken = set(self.ids.values())
+        candidate, number = ident, 1
+        while candidate in taken:
+            number += 1
+            candidate = '%s_%d' % (ident, number)
+        return candidate
+
+    def lines(self):
+        for name, ident in self.ids.items():
+            label = self.aliases.get(name, name)
+            if label == ident:
+                yield 'participant %s' % ident
+            else:
+                yield 'participant %s as %s' % (ident, text(label))
+
+    def __getitem__(self, name):
+        return self.ids[name]
+
+
+def placeholders_for(sequence, enabled=True):
+    """Learn the ids of every path of the flow, in step order."""
+    if not enabled:
+        return placeholders_module.NoPlaceholders()
+    return placeholders_module.Placeholders(
+        message.hop.path for message in sequence.messages
+        if message.kind == sequence_module.REQUEST)
+
+
+def message_label(message, placeholders):
+    if message.kind == sequence_module.REQUEST:
+        return '%s %s' % (message.hop.method,
+                          placeholders.apply(message.hop.path))
+    return message.label
+
+
+def body_lines(sequence, aliases=None, placeholders=None):
+    """The participant, message and block lines, without the header."""
+    if placeholders is None:
+        placeholders = placeholders_for(sequence)
+    people = Participants(sequence.participants, aliases)
+    lines = list(people.lines())
+    depth = 0
+    for item in sequence.items:
+        pad = INDENT * depth
+        if isinstance(item, sequence_module.Block):
+            if item.kind == sequence_module.OPT_START:
+                lines.append('%sopt %s' % (pad, text(item.label)))
+                depth += 1
+            else:
+                depth = max(depth - 1, 0)
+                lines.append('%send' % (INDENT * depth))
+            continue
+        source, target = people[item.source], people[item.target]
+        label = text(message_label(item, placeholders))
+        if item.kind == sequence_module.REQUEST:
+            lines.append('%s%s->>%s: %s' % (pad, source, target, label))
+        elif item.kind == sequence_module.RESPONSE:
+            lines.append('%s%s-->>%s: %s' % (pad, source, target, label))
+        elif item.kind == sequence_module.FAILURE:
+            lines.append('%s%s--x%s: %s' % (pad, source, target, label))
+        else:
+            over = source if source == target else '%s,%s' % (source, target)
+            lines.append('%sNote over %s: no response to %s' % (
+                pad, over, text(message_label(
+                    sequence_module.Message(sequence_module.REQUEST,
+                                            item.hop, item.hop_number),
+                    placeholders))))
+    return lines
+
+
+def render(sequence, aliases=None, placeholders=None):
+    """The whole diagram: ``sequenceDiagram``, ``autonumber``, body."""
+    lines = ['sequenceDiagram', INDENT + 'autonumber']
+    lines += [INDENT + line for line in
+              body_lines(sequence, aliases, placeholders)]
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,70 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The readable full log, in the seed's hand-made format::
+
+    __openstack__ -> Request [1] GET http://10.0.0.11/identity
+    Accept: application/json
+
+    none
+
+    __openstack__ <- Response [1] 300 Multiple Choices http://...
+    Content-Type: application/json
+
+    {
+      "versions": ...
+    }
+
+Blocks come in step order: a call made while serving another sits
+between that call's request and its response.
+"""
+
+from requestshook.render import bodies
+from requestshook.render import sequence as sequence_module
+
+
+def _block(first_line, headers, body):
+    parts = [first_line]
+    lines = bodies.header_lines(headers)
+    if lines:
+        parts.append(lines)
+    parts += ['', bodies.render(body, headers), '']
+    return '\n'.join(parts)
+
+
+def _duration(hop):
+    if hop.duration_ms is None:
+        return ''
+    return ' (%.1f ms)' % hop.duration_ms
+
+
+def message_block(message):
+    hop = message.hop
+    caller = '__%s__' % hop.caller
+    number = message.hop_number
+    if message.kind == sequence_module.REQUEST:
+        return _block('%s -> Request [%d] %s %s' % (caller, number,
+                                                    hop.method, hop.url),
+                      hop.request_headers, hop.request_body)
+    if message.kind == sequence_module.MISSING:
+        return '%s <- No response [%d] %s %s\n' % (caller, number,
+                                                   hop.method, hop.url)
+    word = 'Error' if message.kind == sequence_module.FAILURE \
+        else 'Response'
+    return _block('%s <- %s [%d] %s %s%s' % (caller, word, number,
+                                             message.label, hop.url,
+                                             _duration(hop)),
+                  hop.response_headers, hop.response_body)
+
+
+def render(sequence):
+    return '\n'.join(message_block(m) for m in sequence.messages)
