@@ -238,7 +238,7 @@ def _newline(text):
 
 
 def section_block(service_name, newline='\n'):
-    """The lines ``insert`` appends: a blank line, a marker, the section."""
+    """What ``insert`` appends: a blank line, a marker, the section."""
     return newline.join([
         '', MARKER, '[%s]' % SECTION_NAME,
         'paste.filter_factory = %s' % FACTORY,
@@ -267,9 +267,13 @@ def insert(text, service_name):
                             line[word.start:])
     section = document.section(SECTION_NAME)
     if section is None:
+        block = section_block(service_name, _newline(text))
         if lines and not lines[-1].endswith('\n'):
+            # End the last line, and no blank line: remove() tells by this
+            # that the file had no final newline.
             lines[-1] += _newline(text)
-        lines.append(section_block(service_name, _newline(text)))
+            block = block[len(_newline(text)):]
+        lines.append(block)
     else:
         _set_service_name(lines, section, service_name)
     return ''.join(lines)
@@ -302,19 +306,17 @@ def remove(text):
     section = document.section(SECTION_NAME)
     if section is not None:
         start, end = section.line, section.end
+        unended = False
         if start > 0 and lines[start - 1].rstrip('\r\n') == MARKER:
             start -= 1
             if start > 0 and not lines[start - 1].strip():
                 start -= 1
+            elif start > 0 and end == len(lines):
+                unended = True
         del lines[start:end]
-    result = ''.join(lines)
-    service_name = service_name_of(text)
-    if (service_name and result.endswith('\n') and
-            insert(result, service_name) != text and
-            insert(result[:-1], service_name) == text):
-        # insert had ended the file's last line.
-        result = result[:-1]
-    return result
+        if unended:
+            lines[-1] = lines[-1].rstrip('\r\n')
+    return ''.join(lines)
 
 
 def _cut_word(line, word):
