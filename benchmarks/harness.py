@@ -181,8 +181,8 @@ def _lua_string(text):
     return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
 
 
-def wrk_requests_per_second(url, body, headers, seconds, connections=2):
-    """Run wrk (one thread) POSTing ``body``; return requests/s.
+def wrk_post(url, body, headers, seconds, connections=2):
+    """Run wrk (one thread) POSTing ``body``; return (requests, seconds).
 
     Raises when wrk saw socket errors or non-2xx answers: a figure from
     failing requests would be meaningless.
@@ -200,14 +200,15 @@ def wrk_requests_per_second(url, body, headers, seconds, connections=2):
     if 'Non-2xx' in output or re.search(r'Socket errors:.*(read|write|'
                                         r'timeout) [1-9]', output):
         raise RuntimeError('wrk saw failures:\n' + output)
-    found = re.search(r'Requests/sec:\s+([0-9.]+)', output)
+    found = re.search(r'([0-9]+) requests in ([0-9.]+)(m?s)', output)
     if not found:
-        raise RuntimeError('no Requests/sec in wrk output:\n' + output)
-    return float(found.group(1))
+        raise RuntimeError('no request count in wrk output:\n' + output)
+    elapsed = float(found.group(2)) / (1000 if found.group(3) == 'ms' else 1)
+    return int(found.group(1)), elapsed
 
 
-def python_requests_per_second(url, body, headers, seconds):
-    """The same as wrk_requests_per_second with http.client (slower)."""
+def python_post(url, body, headers, seconds):
+    """The same as wrk_post with http.client (slower)."""
     import http.client
     import urllib.parse
     parts = urllib.parse.urlsplit(url)
@@ -224,7 +225,13 @@ def python_requests_per_second(url, body, headers, seconds):
         if response.status >= 300:
             raise RuntimeError('HTTP %d from %s' % (response.status, url))
         count += 1
-    return count / (time.perf_counter() - started)
+    return count, time.perf_counter() - started
+
+
+def cpu_seconds(process):
+    """User + system CPU seconds a psutil.Process has used."""
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 def load_average():

@@ -145,8 +145,8 @@ def rows_for(figures, size):
         return [result[key] for result in figures[variant]]
 
     rows = []
-    note = '%.2f GiB, median of %d rounds' % (size / GIB,
-                                               len(figures['bare']))
+    note = '%.2f GiB, median of %d rounds' % (
+        size / GIB, len(figures['bare']))
     for direction in ('put', 'get'):
         name = direction.upper()
         bare = series('bare', direction)

@@ -93,8 +93,11 @@ def otel_filter(app, span_path, processor='simple'):
 
 def pipeline(variant, app=apps.json_app, log_path=None, redis_url=None,
              otel_processor='simple', max_body_bytes=None):
-    """``app`` wrapped as ``variant`` says; ``log_path`` is where the
-    enabled peers write (requestshook log or OTel span file)."""
+    """``app`` wrapped as ``variant`` says.
+
+    ``log_path`` is where the enabled peers write (requestshook log or
+    OTel span file).
+    """
     if variant == 'bare':
         return app
     if variant == 'rh-off':
