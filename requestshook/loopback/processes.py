@@ -137,6 +137,13 @@ def stop_all():
         child.stop()
 
 
+def forget(children):
+    """Leave ``children`` running at exit (a detached stack)."""
+    for child in children:
+        if child in _running:
+            _running.remove(child)
+
+
 def run(argv, env, log_path, timeout, cwd=None):
     """Run a short command to its end; its own group is killed on timeout.
 

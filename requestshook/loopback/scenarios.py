@@ -21,13 +21,17 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 import typing
 
 from requestshook import event
 from requestshook.loopback import qcow2
+from requestshook.reading import index
+from requestshook.reading import source
 
 IMAGE_NAME = 'cirros-loopback-disk'
 PAYLOAD_BYTES = 1 << 20
+SETTLE_TIMEOUT = 10.0
 
 
 @dataclasses.dataclass
@@ -55,6 +59,7 @@ class Run(object):
     image_file: str
     saved_file: str
     image_id: typing.Optional[str] = None
+    saved_sha256: typing.Optional[str] = None
     results: dict = dataclasses.field(default_factory=dict)
 
 
@@ -96,10 +101,11 @@ class ScenarioFailed(Exception):
     """An ``openstack`` command of a scenario failed."""
 
 
-def run(stack, folder, on_result=None):
+def run(stack, folder, on_result=None, record=True):
     """Run every scenario on ``stack``; files go to ``folder``.
 
-    ``on_result(result)`` is called after each.  Raises
+    ``on_result(result)`` is called after each.  ``record=False`` runs the
+    plain CLI (no ``requestshook record``).  Raises
     :class:`ScenarioFailed` at the first failing command.
     """
     os.makedirs(folder, exist_ok=True)
@@ -111,7 +117,7 @@ def run(stack, folder, on_result=None):
 
     def one(name, title, argv):
         trace_id = event.new_id()
-        done = stack.openstack(argv, trace_id=trace_id)
+        done = stack.openstack(argv, record=record, trace_id=trace_id)
         result = Result(name, title, argv, trace_id, done.returncode,
                         done.stdout, done.stderr)
         outcome.results[name] = result
@@ -127,4 +133,22 @@ def run(stack, folder, on_result=None):
     outcome.image_id = json.loads(created.stdout)['id']
     for name, title, argv in followups(outcome.image_id, outcome.saved_file):
         one(name, title, argv)
+        if name == 'image-save':
+            outcome.saved_sha256 = sha256(outcome.saved_file)
     return outcome
+
+
+def flow_of(stack, result, timeout=SETTLE_TIMEOUT):
+    """The recorded flow of ``result`` once every hop in it has ended.
+
+    A server writes a hop's last event when its last byte has passed,
+    which can be a moment after the client saw the response.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        flow, _ = index.load_flow(source.LogSource([stack.log_file]),
+                                  result.trace_id)
+        pending = [hop for hop in flow.walk() if hop.final is None]
+        if not pending or time.monotonic() > deadline:
+            return flow
+        time.sleep(0.2)

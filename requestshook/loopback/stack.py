@@ -24,6 +24,7 @@ import grp
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -37,6 +38,7 @@ from requestshook.loopback import progress
 
 READY_TIMEOUT = 120.0
 COMMAND_TIMEOUT = 300.0
+RELOAD_SECONDS = 2.0
 STATE_FILE = 'stack.json'
 # Environment of the caller that must not leak into the stack.
 _FOREIGN_ENV = re.compile(r'^(OS_|REQUESTSHOOK_|PYTHONPATH$|VIRTUAL_ENV$)')
@@ -97,10 +99,15 @@ class Stack(object):
         """The shared requestshook log every process appends to."""
         return self.site.log_file
 
-    def set_capture(self, enabled):
-        """Switch recording on or off (no restart: the file is re-read)."""
+    def set_capture(self, enabled, settle=RELOAD_SECONDS):
+        """Switch recording on or off, without a restart.
+
+        Every process re-reads a changed file at most once a second:
+        ``settle`` seconds are waited so that all have.
+        """
         configs.write(self.site.requestshook_conf,
                       configs.requestshook_conf(self.site, enabled))
+        time.sleep(settle)
 
     # -- running commands --------------------------------------------------
 
@@ -315,6 +322,19 @@ class Stack(object):
                              'created; openstack said:\n%s\n%s'
                              % (created, expected, done.stdout[-3000:],
                                 done.stderr[-3000:]))
+
+    def write_openrc(self):
+        """A file to source for the CLI and requestshook of this stack."""
+        path = self.site.path('openrc')
+        names = sorted(key for key in self.cli_env()
+                       if key.startswith(('OS_', 'REQUESTSHOOK_')))
+        env = self.cli_env()
+        lines = ['export %s=%s' % (name, shlex.quote(env[name]))
+                 for name in names]
+        lines.append('export PATH=%s:"$PATH"'
+                     % shlex.quote(os.path.dirname(self.venv.python)))
+        configs.write(path, '\n'.join(lines) + '\n')
+        return path
 
     def _write_state(self):
         state = {'root': self.root, 'services': [
