@@ -28,6 +28,9 @@ Blocks come in step order: a call made while serving another sits
 between that call's request and its response.
 """
 
+import urllib.parse
+
+from requestshook import event
 from requestshook.render import bodies
 from requestshook.render import sequence as sequence_module
 
@@ -68,3 +71,25 @@ def message_block(message):
 
 def render(sequence):
     return '\n'.join(message_block(m) for m in sequence.messages)
+
+
+def event_line(record):
+    """One line for a hop's last event, as ``requestshook tail`` prints:
+    ``22:13:20.004 openstack -> keystone GET /identity 300 Multiple
+    Choices 4.2 ms trace 85499c14``."""
+    ts = (record.get('ts') or '')[11:23]
+    path = urllib.parse.urlsplit(record.get('url') or '')
+    target = (path.path or '/') + ('?' + path.query if path.query else '')
+    if record.get('event') == event.ERROR:
+        outcome = 'error: %s' % record.get('error')
+    elif record.get('event') == event.RESPONSE:
+        outcome = ('%s %s' % (record.get('status'),
+                              record.get('reason') or '')).strip()
+    else:
+        outcome = '...'
+    duration = record.get('duration_ms')
+    return '%s %s -> %s %s %s %s%s trace %s' % (
+        ts, record.get('from') or '?', record.get('to') or '?',
+        record.get('method') or '?', target, outcome,
+        ' %.1f ms' % duration if duration is not None else '',
+        (record.get('trace') or '-')[:8])

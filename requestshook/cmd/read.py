@@ -1,0 +1,501 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``requestshook flows|diagram|markdown|log|har|html|doc|tail``.
+
+The reading side of the command line: it reads the shared log (or the
+files given, ``-`` for stdin, gzip-compressed rotated logs too) and never
+imports the capture side.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+
+from requestshook import event
+from requestshook.reading import follow as follow_module
+from requestshook.reading import index
+from requestshook.reading import source as source_module
+from requestshook.render import doc as doc_module
+from requestshook.render import har as har_module
+from requestshook.render import html as html_module
+from requestshook.render import markdown as markdown_module
+from requestshook.render import mermaid
+from requestshook.render import sequence as sequence_module
+from requestshook.render import text as text_module
+
+FLOW_HELP = ("which flow: `last` (the default: the flow that started "
+             "last), an index from `requestshook flows` (1, 2, ...), or a "
+             "trace id or a unique prefix of one")
+LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
+            "merged by time; `-` reads stdin; .gz rotated logs are fine). "
+            "Default: %s" % source_module.DEFAULT_LOG)
+
+FLOWS_EPILOG = """\
+examples:
+  requestshook flows
+  requestshook flows --service swift-proxy-server --since 1h
+  requestshook flows --grep a42bfade-78ec-4c95-b7b4-272ba265072c
+  requestshook flows ctl1.log ctl2.log.1 ctl2.log.2.gz
+
+Each row is one flow (one trace): its index (give it to `diagram`, `doc`,
+...), when it started, the call that started it, how many calls (hops) it
+made, the services it crossed, how long it took and how many calls failed
+(an error event or a 5xx status).
+"""
+
+DIAGRAM_EPILOG = """\
+examples:
+  requestshook diagram                       # the last flow
+  requestshook diagram 3 --variables         # flow 3, with its id table
+  requestshook diagram 85499c14 --alias glance-api=glance
+  requestshook diagram --no-placeholders --no-opt --log /tmp/rh.log
+
+Paste the output into a ```mermaid block (mkdocs-material, GitHub) or
+https://mermaid.live.  Ids in paths become named placeholders
+(/v2/images/{image_id}); a service's own token fetch made while serving a
+call is folded into `opt <service> token`.
+"""
+
+EPILOGS = {
+    'markdown': """\
+examples:
+  requestshook markdown > body.md
+  requestshook markdown 2 --alias openstack=client
+
+One section per step, numbered as the diagram numbers its arrows, with
+mkdocs-material tabs (=== "Header" / === "Body").
+""",
+    'log': """\
+examples:
+  requestshook log | less
+  requestshook log 85499c14 -o log.md
+
+Every request and response of the flow with headers and bodies, in the
+order they happened (a call made while serving another sits between that
+call's request and response).
+""",
+    'har': """\
+examples:
+  requestshook har -o flow.har
+
+Open the file in a browser's developer tools (Network tab, "Import HAR").
+""",
+    'html': """\
+examples:
+  requestshook html -o flow.html && xdg-open flow.html
+
+One page, working offline (mermaid is inside it): the diagram; click an
+arrow to see that step's request and response.
+""",
+    'doc': """\
+examples:
+  requestshook doc -o docs/image/create \\
+      --title "openstack image create" \\
+      --command "openstack image create --file cirros.img cirros"
+
+Writes DIR/index.md (title, command, diagram, steps, variables, per-step
+sections, full log), DIR/diagram.md, body.md, log.md (the parts, for
+mkdocs `--8<--` snippets), flow.html and flow.har.
+""",
+}
+
+TAIL_EPILOG = """\
+examples:
+  requestshook tail              # the last 10 calls
+  requestshook tail -f           # and every call as it ends
+  requestshook tail -n 50 ctl1.log ctl2.log
+
+One line per call when it ends: time, caller -> callee, method, path,
+status, duration, trace.
+"""
+
+
+class UserError(Exception):
+    pass
+
+
+def _common(parser):
+    parser.add_argument('--log', action='append', default=[],
+                        metavar='PATH', dest='logs', help=LOG_HELP)
+    parser.add_argument('--progress', action='store_true',
+                        help='show how much of the log was read, on '
+                        'stderr (shown anyway when stderr is a terminal)')
+
+
+def _flow_arguments(parser):
+    parser.add_argument('flow', nargs='?', default='last', metavar='FLOW',
+                        help=FLOW_HELP)
+    parser.add_argument('files', nargs='*', metavar='FILE',
+                        help='logs to read, as with --log')
+    _common(parser)
+    parser.add_argument('--alias', action='append', default=[],
+                        metavar='NAME=LABEL',
+                        help='show service NAME as LABEL (default: '
+                        'openstack=openstack-client); repeatable')
+    parser.add_argument('--no-placeholders', action='store_true',
+                        help='keep the ids in paths as they are')
+    parser.add_argument('--no-opt', action='store_true',
+                        help="do not fold a service's own token fetch "
+                        "into an `opt` block")
+
+
+def _output(parser, required=False, metavar='FILE'):
+    parser.add_argument('-o', '--output', required=required,
+                        metavar=metavar, default=None if required else '-',
+                        help='where to write (default: stdout)'
+                        if not required else 'where to write')
+
+
+def register(subparsers):
+    formatter = argparse.RawDescriptionHelpFormatter
+
+    flows = subparsers.add_parser(
+        'flows', help='list the recorded flows', epilog=FLOWS_EPILOG,
+        formatter_class=formatter,
+        description='List the flows (traces) in the log, oldest first.')
+    flows.add_argument('files', nargs='*', metavar='FILE',
+                       help='logs to read, as with --log')
+    _common(flows)
+    flows.add_argument('--since', metavar='WHEN',
+                       help='only flows started since WHEN: a UTC time '
+                       '(2026-11-23T10:15, 2026-11-23 10:15:02) or an age '
+                       '(30s, 10m, 2h, 1d)')
+    flows.add_argument('--service', metavar='NAME',
+                       help='only flows that crossed service NAME')
+    flows.add_argument('--grep', metavar='TEXT',
+                       help='only flows with TEXT somewhere in their '
+                       'events (an image id, a request id); '
+                       'case-insensitive')
+    flows.add_argument('--json', action='store_true',
+                       help='one JSON object per flow, for scripts')
+    flows.set_defaults(func=cmd_flows)
+
+    diagram = subparsers.add_parser(
+        'diagram', help='a flow as a mermaid sequence diagram',
+        epilog=DIAGRAM_EPILOG, formatter_class=formatter,
+        description='Print a flow as a mermaid sequenceDiagram.')
+    _flow_arguments(diagram)
+    diagram.add_argument('--variables', action='store_true',
+                         help='also print the table placeholder -> value')
+    _output(diagram)
+    diagram.set_defaults(func=cmd_diagram)
+
+    helps = {'markdown': 'a flow as per-step markdown sections',
+             'log': 'a flow as the readable full log',
+             'har': 'a flow as HAR 1.2, for browser dev tools',
+             'html': 'a flow as one self-contained HTML page'}
+    funcs = {'markdown': cmd_markdown, 'log': cmd_log, 'har': cmd_har,
+             'html': cmd_html}
+    for name in ('markdown', 'log', 'har', 'html'):
+        sub = subparsers.add_parser(name, help=helps[name],
+                                    epilog=EPILOGS[name],
+                                    formatter_class=formatter,
+                                    description=helps[name].capitalize()
+                                    + '.')
+        _flow_arguments(sub)
+        _output(sub)
+        if name == 'html':
+            sub.add_argument('--title', help='the page title')
+        sub.set_defaults(func=funcs[name])
+
+    doc = subparsers.add_parser(
+        'doc', help="a flow as the seeds' documentation page",
+        epilog=EPILOGS['doc'], formatter_class=formatter,
+        description='Write the documentation page of a flow into a folder.')
+    _flow_arguments(doc)
+    _output(doc, required=True, metavar='DIR')
+    doc.add_argument('--title', help='the page title (default: the '
+                     'command, else the flow\'s first call)')
+    doc.add_argument('--command', metavar='COMMAND',
+                     help='the command that made the flow, shown on the '
+                     'page (e.g. "openstack image list")')
+    doc.set_defaults(func=cmd_doc)
+
+    tail = subparsers.add_parser(
+        'tail', help='one line per call, as calls end',
+        epilog=TAIL_EPILOG, formatter_class=formatter,
+        description='Show the latest calls, one line each.')
+    tail.add_argument('files', nargs='*', metavar='FILE',
+                      help='logs to read, as with --log')
+    _common(tail)
+    tail.add_argument('-f', '--follow', action='store_true',
+                      help='keep going: print calls as they end')
+    tail.add_argument('-n', '--lines', type=int, default=10, metavar='N',
+                      help='how many recent calls to show first '
+                      '(default 10)')
+    tail.set_defaults(func=cmd_tail)
+
+
+# Helpers -------------------------------------------------------------------
+
+def _paths(args):
+    return list(args.logs) + list(getattr(args, 'files', []) or []) or \
+        [source_module.DEFAULT_LOG]
+
+
+def _source(args):
+    progress = None
+    if args.progress or sys.stderr.isatty():
+        progress = source_module.ProgressLine()
+    return source_module.LogSource(_paths(args), progress=progress)
+
+
+def _finish(source):
+    if source.progress is not None:
+        source.progress.finish()
+    source.report_skipped()
+
+
+def _error(message):
+    sys.stderr.write('requestshook: error: %s\n' % message)
+    return 1
+
+
+def _aliases(args):
+    aliases = {}
+    for item in getattr(args, 'alias', []) or []:
+        name, sep, label = item.partition('=')
+        if not sep or not name:
+            raise UserError('--alias wants NAME=LABEL, not %r' % item)
+        aliases[name] = label or name
+    return aliases
+
+
+def _run(func):
+    def wrapper(args):
+        try:
+            return func(args)
+        except (source_module.LogError, UserError) as exc:
+            return _error(str(exc))
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _load(args):
+    source = _source(args)
+    try:
+        flow, summaries = index.load_flow(source, args.flow)
+    finally:
+        _finish(source)
+    if sys.stderr.isatty():
+        sys.stderr.write('requestshook: flow %s of %d, trace %s: %s\n' % (
+            flow.index, len(summaries), flow.key, flow.root_call))
+    sequence = sequence_module.Sequence(flow,
+                                        fold_tokens=not args.no_opt)
+    placeholders = mermaid.placeholders_for(
+        sequence, enabled=not args.no_placeholders)
+    return sequence, placeholders
+
+
+def _write(path, content):
+    if path in (None, '-'):
+        sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UserError('no such directory: %s' % directory)
+    with open(path, 'w', encoding='utf-8') as stream:
+        stream.write(content)
+
+
+# --since -------------------------------------------------------------------
+
+_AGE = re.compile(r'^(\d+(?:\.\d+)?)\s*([smhd])$')
+_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
+
+
+def since_timestamp(value, now=None):
+    """The ``ts`` text a flow must start at or after; UserError if bad."""
+    value = value.strip()
+    age = _AGE.match(value)
+    if age:
+        now = now if now is not None else \
+            datetime.datetime.now(datetime.timezone.utc).timestamp()
+        return event.timestamp(now - float(age.group(1)) *
+                               _UNITS[age.group(2)])
+    text = value.replace(' ', 'T').rstrip('Z')
+    for pattern in ('%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S',
+                    '%Y-%m-%dT%H:%M', '%Y-%m-%d'):
+        try:
+            moment = datetime.datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    raise UserError('--since wants a UTC time (2026-11-23T10:15) or an age '
+                    '(30s, 10m, 2h, 1d), not %r' % value)
+
+
+# Subcommands ----------------------------------------------------------------
+
+def _duration_text(ms):
+    if ms is None:
+        return '?'
+    if ms >= 10000:
+        return '%.1f s' % (ms / 1000.0)
+    return '%.0f ms' % ms
+
+
+def _row(summary):
+    start = summary.start_ts.replace('T', ' ')[:23]
+    return [str(summary.index), start, summary.root, str(summary.hops),
+            ', '.join(summary.service_names),
+            _duration_text(summary.duration_ms), str(summary.errors),
+            summary.key[:12]]
+
+
+def format_table(summaries):
+    header = ['#', 'START (UTC)', 'ROOT CALL', 'HOPS', 'SERVICES',
+              'DURATION', 'ERRORS', 'TRACE']
+    rows = [header] + [_row(s) for s in summaries]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    right = {0, 3, 5, 6}
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in right else
+                 cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append('  '.join(cells).rstrip())
+    return '\n'.join(lines) + '\n'
+
+
+@_run
+def cmd_flows(args):
+    since = since_timestamp(args.since) if args.since else None
+    source = _source(args)
+    try:
+        summaries = index.scan(source, grep=args.grep)
+    finally:
+        _finish(source)
+    if not summaries:
+        raise UserError('no flows in %s' % ', '.join(_paths(args)))
+    shown = summaries
+    if since:
+        shown = [s for s in shown if s.start_ts >= since]
+    if args.service:
+        wanted = args.service.lower()
+        shown = [s for s in shown
+                 if wanted in (n.lower() for n in s.service_names)]
+    if args.grep:
+        shown = [s for s in shown if s.matched]
+    if args.json:
+        for s in shown:
+            sys.stdout.write(json.dumps({
+                'index': s.index, 'trace': s.key, 'start': s.start_ts,
+                'end': s.end_ts, 'root': s.root, 'hops': s.hops,
+                'services': s.service_names,
+                'duration_ms': s.duration_ms, 'errors': s.errors}) + '\n')
+        return 0
+    if not shown:
+        sys.stderr.write('requestshook: none of the %d flows matches\n'
+                         % len(summaries))
+        return 1
+    sys.stdout.write(format_table(shown))
+    return 0
+
+
+@_run
+def cmd_diagram(args):
+    aliases = _aliases(args)
+    sequence, placeholders = _load(args)
+    content = mermaid.render(sequence, aliases, placeholders)
+    if args.variables and placeholders.values:
+        content += '\n' + placeholders.table()
+    _write(args.output, content)
+    return 0
+
+
+@_run
+def cmd_markdown(args):
+    aliases = _aliases(args)
+    sequence, placeholders = _load(args)
+    _write(args.output, markdown_module.render(sequence, aliases,
+                                               placeholders))
+    return 0
+
+
+@_run
+def cmd_log(args):
+    _aliases(args)
+    sequence, _placeholders = _load(args)
+    _write(args.output, text_module.render(sequence))
+    return 0
+
+
+@_run
+def cmd_har(args):
+    _aliases(args)
+    sequence, _placeholders = _load(args)
+    _write(args.output, har_module.render(sequence))
+    return 0
+
+
+@_run
+def cmd_html(args):
+    aliases = _aliases(args)
+    sequence, placeholders = _load(args)
+    _write(args.output, html_module.render(sequence, aliases, placeholders,
+                                           title=args.title))
+    return 0
+
+
+@_run
+def cmd_doc(args):
+    aliases = _aliases(args)
+    sequence, placeholders = _load(args)
+    paths = doc_module.write(sequence, args.output, title=args.title,
+                             command=args.command, aliases=aliases,
+                             placeholders=placeholders)
+    for path in paths:
+        sys.stdout.write(path + '\n')
+    return 0
+
+
+@_run
+def cmd_tail(args):
+    paths = _paths(args)
+    if source_module.STDIN not in paths:
+        source_module.LogSource(paths).check()
+    seen = set()
+    recent = []
+    records = follow_module.follow(paths, keep_going=False)
+    for record in _finals(records, seen):
+        recent.append(text_module.event_line(record))
+        if len(recent) > max(args.lines, 0):
+            recent.pop(0)
+    for line in recent:
+        sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+    if not args.follow:
+        return 0
+    for record in _finals(follow_module.follow(paths), seen):
+        sys.stdout.write(text_module.event_line(record) + '\n')
+        sys.stdout.flush()
+    return 0
+
+
+def _finals(records, seen, limit=100000):
+    """The first response or error event of each hop."""
+    for record in records:
+        if record.get('event') == event.REQUEST:
+            continue
+        hop_id = record.get('id')
+        if hop_id in seen:
+            continue
+        if len(seen) >= limit:
+            seen.clear()
+        seen.add(hop_id)
+        yield record
