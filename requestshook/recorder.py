@@ -31,7 +31,6 @@ import os
 import threading
 import time
 
-from requestshook import event as event_format
 from requestshook import filters as filters_module
 from requestshook import redact
 from requestshook import report
@@ -225,7 +224,7 @@ class Recorder(object):
             state = self._current()
             if not state.settings.enabled:
                 return
-            line = event_format.encode(state.redactor.redact_event(event))
+            line = state.redactor.encode(event)
             state.log.write(line)
         except Exception as exc:
             self._report_internal('emit', exc)

@@ -42,7 +42,13 @@ MASK = '***'
 HASH_PREFIX = '{SHA256}'
 BODY_FIELDS = ('body', 'request_body')
 
-_JSON_STRING_TAIL = r'"(?:[^"\\]|\\.)*"?'
+# What follows a secret key in text, up to the end of its value.
+_JSON_VALUE = re.compile(r'\s*:\s*("(?:[^"\\]|\\.)*"?)')
+_FORM_VALUE = re.compile(r'([^&;\s]*)')
+_XML_VALUE = re.compile(r'([^<]*)')
+_FORM_SEPARATORS = frozenset('&;?\n\r\t ')
+_TEXT_TOKEN_ID = re.compile(
+    r'("token"\s*:\s*\{[^{}]*?"id"\s*:\s*)"(?:[^"\\]|\\.)*"?')
 
 
 def hash_value(value):
@@ -56,6 +62,17 @@ def hash_value(value):
     return HASH_PREFIX + hashlib.sha256(value).hexdigest()[:16]
 
 
+def _lower_same_length(text):
+    """``text.lower()`` with the offsets of ``text``.
+
+    U+0130 is the one character that lowers to two.
+    """
+    low = text.lower()
+    if len(low) != len(text):
+        low = text.replace('\u0130', 'i').lower()
+    return low
+
+
 class Redactor(object):
     """Redacts events for one set of header names and body keys."""
 
@@ -64,30 +81,37 @@ class Redactor(object):
                                  if name.strip())
         self.body_keys = frozenset(key.strip().lower() for key in body_keys
                                    if key.strip())
-        self._text_patterns = self._compile_text_patterns()
+        # How a JSON key looks in a line made by event.encode (compact
+        # separators), lowered: '"password":'.
+        self._line_markers = tuple(
+            ('"%s":' % key).encode('utf-8') for key in self.body_keys)
 
-    def _compile_text_patterns(self):
-        patterns = [
-            # keystone token auth method, in JSON cut short.
-            (re.compile(r'("token"\s*:\s*\{[^{}]*?"id"\s*:\s*)'
-                        + _JSON_STRING_TAIL), r'\1"%s"' % MASK),
-        ]
-        if not self.body_keys:
-            return patterns
-        keys = '|'.join(re.escape(key) for key in
-                        sorted(self.body_keys, key=len, reverse=True))
-        patterns += [
-            # "key": "value"  (JSON, possibly cut inside the value)
-            (re.compile(r'("(?:%s)"\s*:\s*)' % keys + _JSON_STRING_TAIL,
-                        re.IGNORECASE), r'\1"%s"' % MASK),
-            # key=value  (form data, query strings)
-            (re.compile(r'((?:^|[&;?\s])(?:%s)=)[^&;\s]*' % keys,
-                        re.IGNORECASE), r'\1%s' % MASK),
-            # <key>value</key>  (XML)
-            (re.compile(r'(<(%s)>)[^<]*' % keys, re.IGNORECASE),
-             r'\1%s' % MASK),
-        ]
-        return patterns
+    def encode(self, event):
+        """The redacted event as one log line (:func:`event.encode`).
+
+        The fast path for the log writer: headers, keystone token ids and
+        text bodies are always redacted; JSON bodies are walked only when
+        the encoded line shows one of the keys, so a body without secrets
+        costs a lowercase copy and a few substring searches.
+        """
+        cheap = self.redact_event(event, walk_json=False)
+        line = event_format.encode(cheap)
+        if not self._line_markers or not self._has_json_body(cheap):
+            return line
+        lowered = line.lower()
+        if not any(marker in lowered for marker in self._line_markers):
+            return line
+        full = self.redact_event(cheap)
+        return line if full is cheap else event_format.encode(full)
+
+    @staticmethod
+    def _has_json_body(event):
+        for field in BODY_FIELDS:
+            body = event.get(field)
+            if isinstance(body, dict) and \
+                    body.get('kind') == event_format.BODY_JSON:
+                return True
+        return False
 
     def redact_headers(self, headers):
         """Header pairs with secret values hashed (same list if none)."""
@@ -104,22 +128,25 @@ class Redactor(object):
                 redacted[index] = [pair[0], hashed]
         return headers if redacted is None else redacted
 
-    def redact_json(self, data):
+    def redact_json(self, data, walk=True):
         """A JSON value with secret values masked (same object if none)."""
         data = self._redact_keystone_token(data)
-        if not self.body_keys:
+        if not walk or not self.body_keys:
             return data
         return self._walk(data)
 
     def _walk(self, value):
         if isinstance(value, dict):
             changed = None
+            keys = self.body_keys
             for key, item in value.items():
-                if isinstance(key, str) and key.lower() in self.body_keys \
+                if key.__class__ is str and key.lower() in keys \
                         and not isinstance(item, (dict, list)):
                     new = MASK if item is not None else None
-                else:
+                elif isinstance(item, (dict, list)):
                     new = self._walk(item)
+                else:
+                    continue
                 if new is not item:
                     if changed is None:
                         changed = dict(value)
@@ -128,6 +155,8 @@ class Redactor(object):
         if isinstance(value, list):
             changed = None
             for index, item in enumerate(value):
+                if not isinstance(item, (dict, list)):
+                    continue
                 new = self._walk(item)
                 if new is not item:
                     if changed is None:
@@ -154,33 +183,76 @@ class Redactor(object):
         return dict(data, auth=auth)
 
     def redact_text(self, text):
-        """Text with ``key: value`` / ``key=value`` secrets masked."""
-        if not isinstance(text, str):
-            return text
-        for pattern, replacement in self._text_patterns:
-            text = pattern.sub(replacement, text)
-        return text
+        """Text with secrets masked (the same string if none).
 
-    def redact_body(self, body):
+        Masks the values of ``"key": "value"`` (JSON, also cut short),
+        ``key=value`` (form data) and ``<key>value`` (XML).
+        """
+        if not isinstance(text, str) or not text:
+            return text
+        if '"token"' in text:
+            text = _TEXT_TOKEN_ID.sub(r'\1"%s"' % MASK, text)
+        if not self.body_keys:
+            return text
+        low = _lower_same_length(text)
+        spans = []
+        for key in self.body_keys:
+            spans.extend(self._value_spans(text, low, key))
+        if not spans:
+            return text
+        spans.sort()
+        pieces = []
+        position = 0
+        for start, end, mask in spans:
+            if start < position:
+                continue    # inside a value already masked
+            pieces.append(text[position:start])
+            pieces.append(mask)
+            position = end
+        pieces.append(text[position:])
+        return ''.join(pieces)
+
+    @staticmethod
+    def _value_spans(text, low, key):
+        found = low.find(key)
+        while found >= 0:
+            end = found + len(key)
+            before = low[found - 1] if found else ''
+            after = low[end:end + 1]
+            if before == '"' and after == '"':
+                match = _JSON_VALUE.match(text, end + 1)
+                if match:
+                    yield match.start(1), match.end(1), '"%s"' % MASK
+            elif after == '=' and (not before or before in _FORM_SEPARATORS):
+                match = _FORM_VALUE.match(text, end + 1)
+                yield match.start(1), match.end(1), MASK
+            elif before == '<' and after == '>':
+                match = _XML_VALUE.match(text, end + 1)
+                yield match.start(1), match.end(1), MASK
+            found = low.find(key, end)
+
+    def redact_body(self, body, walk_json=True):
         """A body record with secrets masked (same dict if none)."""
         if not isinstance(body, dict):
             return body
         kind = body.get('kind')
         data = body.get('data')
         if kind == event_format.BODY_JSON:
-            new = self.redact_json(data)
+            new = self.redact_json(data, walk_json)
         elif kind == event_format.BODY_TEXT:
             new = self.redact_text(data)
-            if new == data:
-                return body
         else:
             return body
-        if new is data:
+        if new is data or (kind == event_format.BODY_TEXT and new == data):
             return body
         return dict(body, data=new)
 
-    def redact_event(self, event):
-        """The event with secrets redacted (the same dict if none)."""
+    def redact_event(self, event, walk_json=True):
+        """The event with secrets redacted (the same dict if none).
+
+        ``walk_json=False`` leaves the key walk of JSON bodies out (see
+        :meth:`encode`).
+        """
         changes = {}
         headers = event.get('headers')
         if headers:
@@ -190,7 +262,7 @@ class Redactor(object):
         for field in BODY_FIELDS:
             body = event.get(field)
             if body:
-                new_body = self.redact_body(body)
+                new_body = self.redact_body(body, walk_json)
                 if new_body is not body:
                     changes[field] = new_body
         if not changes:

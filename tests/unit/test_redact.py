@@ -197,3 +197,48 @@ def test_empty_lists_still_hash_token_method():
     bare = redact.Redactor([], [])
     result = bare.redact_json(TOKEN_AUTH)
     assert result['auth']['identity']['token']['id'] == TOKEN_HASH
+
+
+def test_text_scrub_handles_many_keys_and_overlaps(redactor):
+    text = ('{"secret": "password=abc", "users": [%s], "password": "p2"'
+            % ', '.join('{"password_expires_at": null}' for _ in range(50)))
+    result = redactor.redact_text(text)
+    assert 'abc' not in result and 'p2' not in result
+    assert result.count('password_expires_at') == 50
+    assert result.startswith('{"secret": "***", "users": [')
+
+
+def test_text_scrub_with_characters_that_grow_when_lowered(redactor):
+    dotted = '\u0130'    # lowers to two characters
+    assert len(dotted.lower()) == 2
+    text = '{"name": "%sstanbul", "Password": "p%sw", "x": 1' % (
+        dotted, dotted)
+    result = redactor.redact_text(text)
+    assert 'p%sw' % dotted not in result
+    assert '"Password": "***"' in result
+    assert result.startswith('{"name": "%sstanbul"' % dotted)
+
+
+@pytest.mark.parametrize('body', [
+    PASSWORD_AUTH, TOKEN_AUTH, {'images': [{'id': 'x', 'name': 'n'}]},
+    {'token': {'methods': ['password'], 'password_expires_at': None}},
+    {'User': {'PASSWORD': 'x', 'nested': [{'Secret': 's'}]}},
+])
+def test_encode_fast_path_matches_full_redaction(redactor, body):
+    made = _event([('X-Auth-Token', TOKEN), ('Accept', '*/*')],
+                  _json_body(body), _json_body(TOKEN_AUTH))
+    line = redactor.encode(made)
+    assert line.endswith(b'\n') and line.count(b'\n') == 1
+    assert event.decode(line) == json.loads(json.dumps(
+        redactor.redact_event(made)))
+    assert TOKEN.encode() not in line
+
+
+def test_encode_skips_the_walk_without_markers(redactor, monkeypatch):
+    walked = []
+    monkeypatch.setattr(redactor, '_walk',
+                        lambda value: walked.append(value) or value)
+    redactor.encode(_event(body=_json_body({'images': [{'id': 'x'}]})))
+    assert walked == []
+    redactor.encode(_event(body=_json_body(PASSWORD_AUTH)))
+    assert len(walked) == 1
