@@ -32,8 +32,8 @@ _KEYWORDS = frozenset((
     'create', 'critical', 'deactivate', 'destroy', 'else', 'end', 'left',
     'link', 'links', 'loop', 'note', 'of', 'opt', 'over', 'par',
     'participant', 'properties', 'details', 'rect', 'right', 'title'))
-_ENTITIES = (('#', '#35;'), (';', '#59;'), ('"', '#quot;'),
-             ('<', '#lt;'), ('>', '#gt;'))
+_ENTITIES = str.maketrans({'#': '#35;', ';': '#59;', '"': '#quot;',
+                           '<': '#lt;', '>': '#gt;'})
 _END_WORD = re.compile(r'\bend\b', re.IGNORECASE)
 _MAX_TEXT = 160
 
@@ -43,8 +43,7 @@ def text(value, limit=_MAX_TEXT):
     value = ' '.join(str(value).split())
     if len(value) > limit:
         value = value[:limit - 3] + '...'
-    for char, entity in _ENTITIES:
-        value = value.replace(char, entity)
+    value = value.translate(_ENTITIES)
     value = value.replace(':', '#58;') if value.startswith(':') else value
     return _END_WORD.sub(lambda m: '#%d;%s' % (ord(m.group(0)[0]),
                                                m.group(0)[1:]), value)

@@ -40,7 +40,7 @@ def singular(word):
         return word[:-3] + 'y'
     if word.endswith(('sses', 'shes', 'ches', 'xes')):
         return word[:-2]
-    if word.endswith('s') and not word.endswith('ss'):
+    if word.endswith('s') and not word.endswith(('ss', 'us')):
         return word[:-1]
     return word
 
