@@ -56,6 +56,7 @@ DEFAULT_REDACT_BODY_KEYS = [
     'passcode',
     'private_key',
     'blob',
+    'psk',
 ]
 
 DEFAULT_URL_MAP = [
@@ -125,7 +126,9 @@ requestshook_opts = [
     cfg.ListOpt('redact_body_keys',
                 default=DEFAULT_REDACT_BODY_KEYS,
                 help='Keys (any case) whose values in JSON bodies are '
-                     'written as "***", at any depth.  Text bodies '
+                     'written as "***", at any depth.  A key also matches '
+                     'as the last part of a key joined with "_": password '
+                     'covers auth_password and ipmi_password.  Text bodies '
                      '(truncated JSON, form data, XML) are scrubbed for '
                      'the same keys.  The token id of a keystone "token" '
                      'auth method is always written in {SHA256} form.'),

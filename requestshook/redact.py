@@ -73,6 +73,12 @@ def _lower_same_length(text):
     return low
 
 
+def _opens_tag(low, position):
+    start = low.rfind('<', 0, position)
+    return start >= 0 and low[start + 1:start + 2] != '/' and \
+        '>' not in low[start:position]
+
+
 class Redactor(object):
     """Redacts events for one set of header names and body keys."""
 
@@ -81,10 +87,20 @@ class Redactor(object):
                                  if name.strip())
         self.body_keys = frozenset(key.strip().lower() for key in body_keys
                                    if key.strip())
-        # How a JSON key looks in a line made by event.encode (compact
-        # separators), lowered: '"password":'.
+        # A key also matches as the last part of a key joined with "_":
+        # "password" covers "auth_password" and "ipmi_password".
+        self._suffixes = tuple('_' + key for key in self.body_keys)
+        # How such a key ends in a line made by event.encode (compact
+        # separators), lowered: 'password":'.
         self._line_markers = tuple(
-            ('"%s":' % key).encode('utf-8') for key in self.body_keys)
+            ('%s":' % key).encode('utf-8') for key in self.body_keys)
+
+    def is_secret_key(self, key):
+        """True for a listed key, any case, also as a ``_`` suffix."""
+        if key.__class__ is not str:
+            return False
+        key = key.lower()
+        return key in self.body_keys or key.endswith(self._suffixes)
 
     def encode(self, event):
         """The redacted event as one log line (:func:`event.encode`).
@@ -135,16 +151,16 @@ class Redactor(object):
             return data
         return self._walk(data)
 
-    def _walk(self, value):
+    def _walk(self, value, secret=False):
+        # ``secret``: a list under a secret key, whose scalars are masked.
         if isinstance(value, dict):
             changed = None
-            keys = self.body_keys
             for key, item in value.items():
-                if key.__class__ is str and key.lower() in keys \
-                        and not isinstance(item, (dict, list)):
-                    new = MASK if item is not None else None
-                elif isinstance(item, (dict, list)):
-                    new = self._walk(item)
+                if isinstance(item, (dict, list)):
+                    new = self._walk(item, isinstance(item, list)
+                                     and self.is_secret_key(key))
+                elif item is not None and self.is_secret_key(key):
+                    new = MASK
                 else:
                     continue
                 if new is not item:
@@ -155,9 +171,12 @@ class Redactor(object):
         if isinstance(value, list):
             changed = None
             for index, item in enumerate(value):
-                if not isinstance(item, (dict, list)):
+                if isinstance(item, (dict, list)):
+                    new = self._walk(item, secret and isinstance(item, list))
+                elif secret and item is not None:
+                    new = MASK
+                else:
                     continue
-                new = self._walk(item)
                 if new is not item:
                     if changed is None:
                         changed = list(value)
@@ -217,16 +236,19 @@ class Redactor(object):
         found = low.find(key)
         while found >= 0:
             end = found + len(key)
+            # "_" before: the key is the suffix of a longer one.
             before = low[found - 1] if found else ''
             after = low[end:end + 1]
-            if before == '"' and after == '"':
+            if before in ('"', '_') and after == '"':
                 match = _JSON_VALUE.match(text, end + 1)
                 if match:
                     yield match.start(1), match.end(1), '"%s"' % MASK
-            elif after == '=' and (not before or before in _FORM_SEPARATORS):
+            elif after == '=' and (not before or before == '_'
+                                   or before in _FORM_SEPARATORS):
                 match = _FORM_VALUE.match(text, end + 1)
                 yield match.start(1), match.end(1), MASK
-            elif before == '<' and after == '>':
+            elif after == '>' and (before == '<' or (
+                    before == '_' and _opens_tag(low, found))):
                 match = _XML_VALUE.match(text, end + 1)
                 yield match.start(1), match.end(1), MASK
             found = low.find(key, end)

@@ -242,3 +242,46 @@ def test_encode_skips_the_walk_without_markers(redactor, monkeypatch):
     assert walked == []
     redactor.encode(_event(body=_json_body(PASSWORD_AUTH)))
     assert len(walked) == 1
+
+
+def test_keys_match_as_underscore_suffix(redactor):
+    data = {'connection_info': {'data': {
+        'auth_password': 'chap1', 'discovery_auth_password': 'chap2',
+        'auth_username': 'u', 'password_expires_at': None}},
+        'driver_info': {'IPMI_Password': 'ipmi'}, 'client_secret': 'c',
+        'passwords': 'kept: not a suffix match'}
+    result = redactor.redact_json(data)
+    assert result['connection_info']['data'] == {
+        'auth_password': '***', 'discovery_auth_password': '***',
+        'auth_username': 'u', 'password_expires_at': None}
+    assert result['driver_info'] == {'IPMI_Password': '***'}
+    assert result['client_secret'] == '***'
+    assert result['passwords'] == data['passwords']
+
+
+def test_scalars_in_a_list_under_a_secret_key_masked(redactor):
+    data = {'secret': ['a', ['b', {'name': 'n', 'password': 'p'}], 3, None]}
+    assert redactor.redact_json(data) == {
+        'secret': ['***', ['***', {'name': 'n', 'password': '***'}], '***',
+                   None]}
+
+
+@pytest.mark.parametrize('text, secret', [
+    ('{"data": {"auth_password": "chap1"', 'chap1'),
+    ('username=u&auth_password=chap2', 'chap2'),
+    ('<IPMI_Password>ipmi3</IPMI_Password>', 'ipmi3'),
+])
+def test_text_suffix_keys_scrubbed(redactor, text, secret):
+    assert secret not in redactor.redact_text(text)
+
+
+def test_text_closing_tag_does_not_mask_what_follows(redactor):
+    text = '<x><auth_password>p</auth_password>visible<y/></x>'
+    assert redactor.redact_text(text) == \
+        '<x><auth_password>***</auth_password>visible<y/></x>'
+
+
+def test_encode_finds_suffix_keys(redactor):
+    line = redactor.encode(_event(body=_json_body(
+        {'connection_info': {'auth_password': 'chap1'}})))
+    assert b'chap1' not in line
