@@ -263,7 +263,8 @@ def get_recorder(config_file=None, overrides=None):
     local conf) win over the file.
     """
     path = config_file or settings_module.default_config_file()
-    key = (path, frozenset((overrides or {}).items()))
+    key = (path, tuple(sorted((str(name), repr(value))
+                              for name, value in (overrides or {}).items())))
     recorder = _recorders.get(key)
     if recorder is not None:
         return recorder

@@ -72,8 +72,9 @@ def file_signature(path):
 def load(config_file=None, overrides=None, on_bad_override=None):
     """:class:`Settings` from ``config_file`` (if it exists) + overrides.
 
-    ``overrides`` maps option names to string values (a paste filter's
-    local conf); names that are not requestshook options are ignored.  An
+    ``overrides`` maps option names to values, strings (a paste filter's
+    local conf) or of the option's type; names that are not requestshook
+    options and None values are ignored.  An
     override whose value does not convert is skipped and passed to
     ``on_bad_override(name, value, error)``.  Raises
     :class:`SettingsError` when the file exists but cannot be used.
@@ -89,7 +90,7 @@ def load(config_file=None, overrides=None, on_bad_override=None):
     except (cfg.Error, OSError, ValueError) as exc:
         raise SettingsError('%s: %s' % (path, exc))
     for name, value in sorted((overrides or {}).items()):
-        if name not in OPTION_NAMES:
+        if name not in OPTION_NAMES or value is None:
             continue
         try:
             conf.set_override(name, value)

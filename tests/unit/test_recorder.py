@@ -117,6 +117,19 @@ def test_one_recorder_per_file_and_overrides(tmp_path):
     assert recorder.get_recorder(conf) is not first
 
 
+def test_overrides_of_any_type(tmp_path):
+    conf = str(tmp_path / 'r.conf')
+    first = recorder.get_recorder(conf, {'url_map': [':1=one'],
+                                         'max_body_bytes': 0,
+                                         'service_name': None})
+    assert recorder.get_recorder(conf, {'max_body_bytes': 0,
+                                        'service_name': None,
+                                        'url_map': [':1=one']}) is first
+    assert first.max_body_bytes == 0
+    assert first.service_name is None
+    assert first.callee_for_url('http://h:1/') == 'one'
+
+
 def test_default_path_from_environment(tmp_path, monkeypatch):
     conf = tmp_path / 'env.conf'
     conf.write_text('[DEFAULT]\nservice_name = from-env\n')
