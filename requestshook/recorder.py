@@ -70,9 +70,15 @@ class Recorder(object):
         self._config_signature = None
         self._filters_path = None
         self._filters_signature = None
-        self._state = _State(settings_module.Settings(),
-                             filters_module.Filters(), None, None, None)
-        self._reload(force=True)
+        self._state = _State(None, filters_module.Filters(), None, None,
+                             None)
+        try:
+            self._reload(force=True)
+        except Exception as exc:
+            self._report_internal('loading the configuration', exc)
+        if self._state.settings is None:
+            self._state = self._build(settings_module.Settings(),
+                                      self._state.filters, self._state)
         self._next_check = self._clock() + self._check_interval
 
     # -- configuration -------------------------------------------------
@@ -131,6 +137,9 @@ class Recorder(object):
                 'config', str(exc),
                 'requestshook cannot use its configuration file %s: %s. '
                 'It keeps its last good settings.', self.config_file, exc)
+            if last_good is None:
+                # Nothing good yet: the defaults and the filter's options.
+                return settings_module.load(None, self.overrides)
             return last_good
         self._reporter.resolved(
             'config', 'requestshook reloaded its configuration file %s.',

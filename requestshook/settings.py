@@ -94,7 +94,11 @@ def load(config_file=None, overrides=None, on_bad_override=None):
             continue
         try:
             conf.set_override(name, value)
+            if name == 'url_map':
+                for entry in conf.url_map or ():
+                    servicemap.parse_entry(entry)
         except (ValueError, TypeError) as exc:
+            conf.clear_override(name)
             if on_bad_override is not None:
                 on_bad_override(name, value, exc)
     try:

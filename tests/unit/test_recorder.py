@@ -223,6 +223,21 @@ def test_broken_config_at_start_means_defaults(make, caplog):
     assert len(errors(caplog)) == 1
 
 
+def test_broken_config_at_start_keeps_filter_options(make, caplog):
+    made = make(['this is not ini'],
+                {'service_name': 'glance-api', 'max_body_bytes': '7'})
+    assert made.service_name == 'glance-api'
+    assert made.max_body_bytes == 7
+    assert len(errors(caplog)) == 1
+
+
+def test_bad_url_map_override_skipped(make, caplog):
+    made = make(['url_map = :1=one'], {'url_map': 'nonsense'})
+    assert made.callee_for_url('http://h:1/') == 'one'
+    assert len(errors(caplog)) == 1
+    assert 'url_map' in errors(caplog)[0]
+
+
 def test_removed_config_means_defaults(make, paths, clock):
     made = make(['service_name = x'])
     paths.config.unlink()
