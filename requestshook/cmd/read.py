@@ -285,7 +285,19 @@ def _run(func):
     return wrapper
 
 
+def _flow_or_file(args):
+    """``requestshook log FILE`` means the last flow of FILE."""
+    flow = args.flow
+    if flow == 'last' or index.is_index(flow):
+        return
+    if flow == source_module.STDIN or '/' in flow or '.' in flow or \
+            os.path.exists(flow):
+        args.files = [flow] + list(args.files)
+        args.flow = 'last'
+
+
 def _load(args):
+    _flow_or_file(args)
     source = _source(args)
     try:
         flow, summaries = index.load_flow(source, args.flow)

@@ -135,8 +135,10 @@ class Flow(object):
 
     @property
     def root_call(self):
-        """``openstack: POST /v2/images``: the first root that is no chore
-        (discovery, token), else the first root."""
+        """``openstack: POST /v2/images``: the first root call.
+
+        Discovery and tokens are skipped when there is another root.
+        """
         if not self.roots:
             return ''
         main = [hop for hop in self.roots
@@ -159,8 +161,8 @@ def status_text(hop):
         return 'no response'
     if hop.failed:
         if hop.status:
-            return '%s %s, then error: %s' % (hop.status, hop.reason,
-                                             hop.error)
+            return '%s %s, then error: %s' % (
+                hop.status, hop.reason, hop.error)
         return 'error: %s' % hop.error
     reason = hop.reason
     if not reason:

@@ -89,8 +89,11 @@ class FollowedFile(object):
 
 
 def follow(paths, interval=0.25, keep_going=True, sleep=time.sleep):
-    """Events of ``paths``: the recent ones, then (``keep_going``) the
-    new ones as they are written.  Stdin (``-``) is read as it comes."""
+    """Events of ``paths``: the recent ones, then the new ones.
+
+    New ones are waited for when ``keep_going``; stdin (``-``) is read
+    as it comes.
+    """
     if paths == [source_module.STDIN]:
         yield from source_module.LogSource(paths).events()
         return

@@ -288,8 +288,7 @@ def image_create(log=None, size=21233664, service_token=True):
 
 
 class LogMakerRoot(Hop):
-    """Stands for a trace's root when a client command makes many calls:
-    its calls share the trace but have no parent."""
+    """A client command's trace: its calls share it, with no parent."""
 
     def __init__(self, trace):
         super(LogMakerRoot, self).__init__(None, trace)

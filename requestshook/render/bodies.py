@@ -65,8 +65,8 @@ def render(body, headers=None):
     kind = body.get('kind')
     size = body.get('size') or 0
     if kind == event.BODY_OMITTED:
-        return '<omitted: %s> (%s)' % (body.get('reason') or 'filtered',
-                                       _size(size))
+        return '<omitted: %s> (%s)' % (
+            body.get('reason') or 'filtered', _size(size))
     if kind == event.BODY_JSON:
         return json.dumps(body.get('data'), indent=2, ensure_ascii=False)
     if kind == event.BODY_BINARY:
@@ -79,8 +79,8 @@ def render(body, headers=None):
     text = str(body.get('data') or '')
     if body.get('truncated'):
         kept = len(text.encode('utf-8'))
-        text += '\n... (truncated: %s of %s kept)' % (_size(kept),
-                                                     _size(size))
+        text += '\n... (truncated: %s of %s kept)' % (
+            _size(kept), _size(size))
     return text
 
 

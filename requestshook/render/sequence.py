@@ -50,8 +50,7 @@ class Message(object):
 
     @property
     def label(self):
-        """What the arrow says, before placeholders: ``GET /v2/images``
-        or ``201 Created``."""
+        """``GET /v2/images`` or ``201 Created``, before placeholders."""
         if self.kind == REQUEST:
             return '%s %s' % (self.hop.method, self.hop.path)
         return flow_module.status_text(self.hop)

@@ -74,9 +74,11 @@ def render(sequence):
 
 
 def event_line(record):
-    """One line for a hop's last event, as ``requestshook tail`` prints:
+    """One line for a hop's last event, as ``requestshook tail`` prints.
+
     ``22:13:20.004 openstack -> keystone GET /identity 300 Multiple
-    Choices 4.2 ms trace 85499c14``."""
+    Choices 4.2 ms trace 85499c14``
+    """
     ts = (record.get('ts') or '')[11:23]
     path = urllib.parse.urlsplit(record.get('url') or '')
     target = (path.path or '/') + ('?' + path.query if path.query else '')

@@ -88,6 +88,6 @@ def test_follow_sleeps_when_nothing_new(tmp_path):
     records = follow.follow([path], interval=0.5, sleep=sleep)
     got = [next(records) for _ in range(3)]
     records.close()
-    assert [r['id'] for r in got] == [event.decode(x)['id']
-                                     for x in lines[:3]]
+    assert [r['id'] for r in got] == [
+        event.decode(x)['id'] for x in lines[:3]]
     assert naps == [0.5, 0.5]
