@@ -253,6 +253,8 @@ class Recorder(object):
 
 _recorders = {}
 _recorders_lock = threading.Lock()
+# One per process, so two pipelines sharing a broken log report it once.
+_reporter = report.Reporter()
 
 
 def _reset_lock_after_fork():
@@ -280,15 +282,17 @@ def get_recorder(config_file=None, overrides=None):
     with _recorders_lock:
         recorder = _recorders.get(key)
         if recorder is None:
-            recorder = Recorder(path, overrides)
+            recorder = Recorder(path, overrides, reporter=_reporter)
             _recorders[key] = recorder
     return recorder
 
 
 def clear_recorders():
     """Forget (and close) every recorder; for tests."""
+    global _reporter
     with _recorders_lock:
         recorders = list(_recorders.values())
         _recorders.clear()
+        _reporter = report.Reporter()
     for recorder in recorders:
         recorder.close()

@@ -117,6 +117,14 @@ def test_one_recorder_per_file_and_overrides(tmp_path):
     assert recorder.get_recorder(conf) is not first
 
 
+def test_recorders_of_one_process_report_a_failure_once(tmp_path, caplog):
+    conf = str(tmp_path / 'absent.conf')
+    for name in ('glance-api', 'glance-registry'):
+        recorder.get_recorder(conf, {'service_name': name,
+                                     'log_file': '/dev/full'}).emit(_event())
+    assert len(errors(caplog)) == 1
+
+
 def test_overrides_of_any_type(tmp_path):
     conf = str(tmp_path / 'r.conf')
     first = recorder.get_recorder(conf, {'url_map': [':1=one'],
