@@ -83,18 +83,26 @@ class SharedLog(object):
 
         Returns True when the whole line was written.
         """
-        if self._pid != os.getpid():
-            self._after_fork()
-        with self._lock:
-            if self._closed:
-                return False
-            now = self._clock()
-            if now >= self._next_check:
-                self._next_check = now + self._check_interval
-                self._check()
-            if self._fd is None:
-                return False
-            return self._write(line)
+        try:
+            if self._pid != os.getpid():
+                self._after_fork()
+            with self._lock:
+                if self._closed:
+                    return False
+                now = self._clock()
+                if now >= self._next_check:
+                    self._next_check = now + self._check_interval
+                    self._check()
+                if self._fd is None:
+                    return False
+                return self._write(line)
+        except Exception as exc:
+            self._reporter.failed(
+                'write ' + self.path, type(exc).__name__,
+                'requestshook failed writing its log %s (%s: %s); the '
+                'service keeps running.', self.path, type(exc).__name__,
+                exc)
+            return False
 
     def close(self):
         with self._lock:
@@ -159,7 +167,7 @@ class SharedLog(object):
 
     def _open_file(self):
         flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
-        while True:
+        for attempt in range(3):
             try:
                 return os.open(self.path, flags)
             except FileNotFoundError:
@@ -169,7 +177,11 @@ class SharedLog(object):
                 fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL,
                              self.file_mode)
             except FileExistsError:
-                continue    # created meanwhile by another process
+                # Created meanwhile by another process; or a dangling
+                # symbolic link, which the next attempts will not fix.
+                if attempt == 2:
+                    raise
+                continue
             self._set_mode(fd)
             return fd
 

@@ -325,6 +325,25 @@ def test_recovery_is_told_and_failure_reported_again(tmp_path, make_log,
     assert len(_errors(caplog)) == 2
 
 
+def test_dangling_symlink_reported_once(tmp_path, make_log, caplog, clock):
+    path = tmp_path / 'requestshook.log'
+    os.symlink(str(tmp_path / 'missing-dir' / 'target.log'), str(path))
+    log = make_log(path)
+    for _ in range(2):
+        assert log.write(b'x\n') is False
+        clock.advance()
+    assert len(_errors(caplog)) == 1
+    assert 'EEXIST' in _errors(caplog)[0].getMessage()
+
+
+def test_anything_but_bytes_is_reported_not_raised(tmp_path, make_log,
+                                                   caplog):
+    log = make_log(tmp_path / 'requestshook.log')
+    assert log.write('a str, not bytes\n') is False
+    assert log.write(None) is False
+    assert len(_errors(caplog)) == 1
+
+
 def test_full_disk_reported_once(make_log, caplog, clock):
     log = make_log('/dev/full')
     for _ in range(3):
