@@ -15,7 +15,8 @@
 The page carries mermaid itself (``static/mermaid.min.js``, no CDN), the
 diagram's source and every step's request and response, so it works
 offline and can be mailed.  Clicking an arrow shows that step's headers
-and bodies.  ``body[data-state]`` turns ``rendered`` (with
+and bodies; ``#step-N`` in the address opens step N.
+``body[data-state]`` turns ``rendered`` (with
 ``data-messages`` = the number of arrows drawn) or ``error``.
 """
 
@@ -111,6 +112,10 @@ APP = r"""
     });
     document.body.setAttribute('data-messages', String(texts.length));
     document.body.setAttribute('data-state', 'rendered');
+    var linked = /^#step-(\d+)$/.exec(window.location.hash);
+    if (linked && texts[linked[1] - 1]) {
+      texts[linked[1] - 1].dispatchEvent(new MouseEvent('click'));
+    }
   }).catch(fail);
 }());
 """
