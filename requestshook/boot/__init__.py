@@ -1,0 +1,22 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A folder ``requestshook record`` puts on the command's PYTHONPATH.
+
+Its ``sitecustomize`` turns the startup hook on in every Python the command
+starts, even where ``requestshook.pth`` is not installed (a package run
+from a source tree), then runs the ``sitecustomize`` it hides, if any.
+"""
+
+import os
+
+PATH = os.path.dirname(os.path.abspath(__file__))
