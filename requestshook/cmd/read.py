@@ -37,8 +37,8 @@ from requestshook.render import sequence as sequence_module
 from requestshook.render import text as text_module
 
 FLOW_HELP = ("which flow: `last` (the default: the flow that started "
-             "last), an index from `requestshook flows` (1, 2, ...), or a "
-             "trace id or a unique prefix of one")
+             "last), an index from `requestshook flows` (3), several drawn "
+             "as one (1-3 or 1,4), or a trace id or a unique prefix of one")
 LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
             "merged by time; `-` reads stdin; .gz rotated logs are fine). "
             "Default: %s" % source_module.DEFAULT_LOG)

@@ -23,6 +23,7 @@ neither trace nor parent group by the process that wrote them (a client
 command run without a trace) or stand alone.
 """
 
+import re
 import urllib.parse
 
 from requestshook import event
@@ -133,12 +134,12 @@ class _KeepLast(_Selector):
         self.current = summary
 
 
-class _KeepIndex(_Selector):
-    def __init__(self, index):
-        self.index = index
+class _KeepIndexes(_Selector):
+    def __init__(self, indexes):
+        self.indexes = indexes
 
     def started(self, summary):
-        if summary.index == self.index:
+        if summary.index in self.indexes:
             summary.events = []
 
 
@@ -151,9 +152,28 @@ class _KeepPrefix(_Selector):
             summary.events = []
 
 
+_INDEXES = re.compile(r'^\d+(-\d+)?(,\d+(-\d+)?)*$')
+
+
 def is_index(spec):
-    """Whether FLOW names an index of ``requestshook flows``."""
-    return spec.isdigit() and len(spec) < 8
+    """Whether FLOW names indexes of ``requestshook flows``: ``3``,
+    ``1-3`` or ``1,4-5`` (a lone number of 8 digits or more is taken for
+    a trace id prefix).
+    """
+    if spec.isdigit():
+        return len(spec) < 8
+    return bool(_INDEXES.match(spec))
+
+
+def indexes(spec):
+    """The numbers FLOW names, in order: ``1,4-5`` -> [1, 4, 5]."""
+    numbers = []
+    for part in spec.split(','):
+        first, _sep, last = part.partition('-')
+        for number in range(int(first), int(last or first) + 1):
+            if number not in numbers:
+                numbers.append(number)
+    return numbers
 
 
 def _selector(spec):
@@ -162,7 +182,7 @@ def _selector(spec):
     if spec == 'last':
         return _KeepLast()
     if is_index(spec):
-        return _KeepIndex(int(spec))
+        return _KeepIndexes(set(indexes(spec)))
     return _KeepPrefix(spec.lower())
 
 
@@ -205,19 +225,21 @@ def scan(source, spec=None, grep=None):
 
 
 def choose(summaries, spec='last'):
-    """The summary FLOW names; :class:`SelectionError` otherwise."""
+    """The summaries FLOW names; :class:`SelectionError` otherwise."""
     if not summaries:
         raise SelectionError('no flows in the log')
     if spec == 'last':
-        return summaries[-1]
+        return [summaries[-1]]
     if is_index(spec):
-        number = int(spec)
-        if not 1 <= number <= len(summaries):
-            raise SelectionError('no flow number %d: the log holds %d '
-                                 'flow%s' % (number, len(summaries),
-                                             '' if len(summaries) == 1
-                                             else 's'))
-        return summaries[number - 1]
+        chosen = []
+        for number in indexes(spec):
+            if not 1 <= number <= len(summaries):
+                raise SelectionError('no flow number %d: the log holds %d '
+                                     'flow%s' % (number, len(summaries),
+                                                 '' if len(summaries) == 1
+                                                 else 's'))
+            chosen.append(summaries[number - 1])
+        return chosen
     prefix = spec.lower()
     found = [s for s in summaries if s.key.lower().startswith(prefix)]
     if not found:
@@ -228,13 +250,22 @@ def choose(summaries, spec='last'):
         raise SelectionError('%r is ambiguous: it starts %d trace ids: %s%s'
                              % (spec, len(found), listing,
                                 ', ...' if len(found) > 5 else ''))
-    return found[0]
+    return found
 
 
 def load_flow(source, spec='last'):
-    """The flow FLOW names, read in one pass; and every summary."""
+    """The flow FLOW names, read in one pass; and every summary.
+
+    Several flows (``1-3``) make one: their calls side by side, in time
+    order, as when a client that sends no trace ran one command.
+    """
     spec = spec or 'last'
     summaries = scan(source, spec)
-    summary = choose(summaries, spec)
-    return flow_module.Flow(summary.key, summary.events or (),
-                            index=summary.index), summaries
+    chosen = choose(summaries, spec)
+    events = [record for summary in chosen
+              for record in summary.events or ()]
+    if len(chosen) == 1:
+        return flow_module.Flow(chosen[0].key, events,
+                                index=chosen[0].index), summaries
+    return flow_module.Flow(','.join(s.key for s in chosen), events,
+                            index=spec), summaries

@@ -92,7 +92,7 @@ def test_ambiguous_prefix():
     with pytest.raises(index.SelectionError,
                        match="'ab' is ambiguous: it starts 3 trace ids"):
         index.choose(summaries, 'ab')
-    assert index.choose(summaries, 'abd').key == 'abd3'
+    assert [s.key for s in index.choose(summaries, 'abd')] == ['abd3']
 
 
 def test_hop_with_other_trace_joins_its_parents_flow():
@@ -152,4 +152,19 @@ def test_errors_counted_once_per_hop():
 
 def test_is_index():
     assert index.is_index('3') and index.is_index('1234567')
+    assert index.is_index('1-3') and index.is_index('1,4-5')
     assert not index.is_index('12345678') and not index.is_index('ab12')
+    assert not index.is_index('1-') and not index.is_index('-1')
+    assert index.indexes('1,4-5,4') == [1, 4, 5]
+
+
+def test_several_flows_make_one():
+    create, listing, events = _concurrent()
+    flow, _ = index.load_flow(_records(events), '1-2')
+    assert len(flow) == 15 and flow.index == '1-2'
+    assert flow.key == '%s,%s' % (create.events[0]['trace'],
+                                  listing.events[0]['trace'])
+    roots = [hop.start for hop in flow.roots]
+    assert roots == sorted(roots)
+    with pytest.raises(index.SelectionError, match='no flow number 3'):
+        index.load_flow(_records(events), '2,3')
