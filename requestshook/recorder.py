@@ -234,7 +234,11 @@ class Recorder(object):
             if not state.settings.enabled:
                 return
             line = state.redactor.encode(event)
-            state.log.write(line)
+            log = state.log
+            # A failed write is retried only on a log that replaced this
+            # one meanwhile (log_file changed; the old log got closed).
+            while not log.write(line) and self._state.log is not log:
+                log = self._state.log
         except Exception as exc:
             self._report_internal('emit', exc)
 

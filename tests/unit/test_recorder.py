@@ -418,3 +418,37 @@ def test_settings_snapshot_is_stable(make, paths, clock):
     clock.advance()
     assert made.settings.service_name == 'two'
     assert snapshot.service_name == 'one'
+
+
+def test_emit_while_the_configuration_changes(make, paths, clock, caplog,
+                                              tmp_path):
+    made = make()
+    other = tmp_path / 'other.log'
+    stop = threading.Event()
+    sent = []
+
+    def emit_until_stopped():
+        count = 0
+        while not stop.is_set() or count < 50:
+            made.emit(_event())
+            count += 1
+        sent.append(count)
+    threads = [threading.Thread(target=emit_until_stopped)
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for number in range(20):
+            target = other if number % 2 else paths.log
+            write_config(paths, ['log_file = %s' % target,
+                                 'max_body_bytes = %d' % number])
+            clock.advance()
+            made.enabled()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    written = lines_of(paths.log) + lines_of(other)
+    assert errors(caplog) == []
+    assert len(written) == sum(sent)
+    assert len({line['id'] for line in written}) == len(written)
