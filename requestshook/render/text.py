@@ -63,6 +63,10 @@ def message_block(message):
                                                    hop.method, hop.url)
     word = 'Error' if message.kind == sequence_module.FAILURE \
         else 'Response'
+    if message.kind == sequence_module.FAILURE and \
+            not hop.response_headers and not hop.response_body:
+        return '%s <- Error [%d] %s %s%s\n' % (caller, number, message.label,
+                                               hop.url, _duration(hop))
     return _block('%s <- %s [%d] %s %s%s' % (caller, word, number,
                                              message.label, hop.url,
                                              _duration(hop)),
