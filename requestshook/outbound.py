@@ -1,0 +1,457 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The outbound hook: record each call python-requests sends.
+
+:func:`install` wraps ``requests.adapters.HTTPAdapter.send`` with wrapt
+when (or as soon as) ``requests.adapters`` is imported; no file in
+site-packages is touched.  The paste filter installs it when it loads;
+processes without a pipeline call :func:`enable` (or
+``requestshook.enable``).
+
+Per call, when recording is enabled, the hook gives the call a new hop id,
+takes trace and parent from the inbound hop being served (see
+:mod:`requestshook.context`), sets the four ``X-Requestshook-*`` headers
+on the outgoing request, and writes ``client`` events: ``request`` before
+sending, ``response`` when the user has read the body to its end or closed
+the response (at the latest when it is garbage collected), ``error`` when
+sending raised.  The body is observed as the user reads it, never read or
+buffered by the hook.  The headers are set even on a call the filters
+drop, so the callee still continues the trace.
+"""
+
+import io
+import threading
+import time
+import urllib.parse
+import weakref
+
+import wrapt
+
+from requestshook import body
+from requestshook import context
+from requestshook import event
+from requestshook import identity
+from requestshook import report
+
+_REPORTER = report.Reporter()
+
+
+class _Settings(object):
+    """What the process told the hook: recorder, name, one trace or not."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.installed = False
+        self.recorder = None
+        self.service_name = None
+        self.one_trace = False
+        self.process_name = None
+
+
+_settings = _Settings()
+
+
+def _internal_failure(where, exc):
+    _REPORTER.failed(
+        'outbound', (where, type(exc).__name__),
+        'requestshook failed in the outbound hook (%s: %s: %s); the call '
+        'goes on unrecorded.', where, type(exc).__name__, exc)
+
+
+def install(recorder=None, service_name=None):
+    """Install the hook once per process; safe to call again.
+
+    ``recorder`` and ``service_name`` are kept unless the process already
+    gave some (the first paste filter or an explicit :func:`enable`).
+    """
+    with _settings.lock:
+        if recorder is not None and _settings.recorder is None:
+            _settings.recorder = recorder
+        if service_name and not _settings.service_name:
+            _settings.service_name = service_name
+        if _settings.installed:
+            return
+        _settings.installed = True
+    wrapt.register_post_import_hook(_patch_adapters, 'requests.adapters')
+
+
+def enable(service_name=None, config_file=None, one_trace=False,
+           overrides=None):
+    """Record the calls this process makes with python-requests.
+
+    For processes with no paste pipeline: daemons (``nova-compute``) and
+    clients (the ``openstack`` CLI).  ``one_trace`` makes every call made
+    outside an inbound call part of one flow for this process's lifetime.
+    Returns the recorder used.
+    """
+    from requestshook import recorder as recorder_module
+    recorder = recorder_module.get_recorder(config_file=config_file,
+                                            overrides=overrides)
+    with _settings.lock:
+        _settings.recorder = recorder
+        if service_name:
+            _settings.service_name = service_name
+        _settings.one_trace = bool(one_trace)
+    install()
+    return recorder
+
+
+def _patch_adapters(module):
+    send = module.HTTPAdapter.__dict__.get('send')
+    if isinstance(send, wrapt.FunctionWrapper):
+        return
+    wrapt.wrap_function_wrapper(module, 'HTTPAdapter.send', _send)
+
+
+def _process_name():
+    if _settings.process_name is None:
+        _settings.process_name = identity.service_name()
+    return _settings.process_name
+
+
+def _send(wrapped, instance, args, kwargs):
+    recorder = _settings.recorder
+    try:
+        enabled = recorder is not None and recorder.enabled()
+    except Exception:
+        enabled = False
+    if not enabled:
+        return wrapped(*args, **kwargs)
+    try:
+        request = args[0] if args else kwargs['request']
+        call = OutboundCall(recorder, request)
+    except Exception as exc:
+        _internal_failure('request', exc)
+        return wrapped(*args, **kwargs)
+    try:
+        response = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    finally:
+        call.restore_body()
+    call.observe(response)
+    return response
+
+
+class _ObservedFile(object):
+    """A file-like request body that feeds what is read from it."""
+
+    def __init__(self, stream, head):
+        self._stream = stream
+        self._head = head
+
+    def read(self, *args):
+        data = self._stream.read(*args)
+        self._head.feed(data)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class _ObservedIterable(object):
+    """An iterable request body (a generator) that feeds what it yields."""
+
+    def __init__(self, iterable, head):
+        self._iterable = iterable
+        self._head = head
+
+    def __iter__(self):
+        for chunk in self._iterable:
+            self._head.feed(chunk)
+            yield chunk
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode('latin-1')
+    return str(value)
+
+
+def _header_pairs(headers):
+    items = getattr(headers, 'items', None)
+    if items is None:
+        return []
+    return [(_text(name), _text(value)) for name, value in items()]
+
+
+def _response_headers(response):
+    raw_headers = getattr(response.raw, 'headers', None)
+    if raw_headers is not None and hasattr(raw_headers, 'items'):
+        return _header_pairs(raw_headers)
+    return _header_pairs(response.headers)
+
+
+def _drained(raw):
+    """True when urllib3 has nothing left to hand out."""
+    fp = getattr(raw, '_fp', None)
+    if fp is not None:
+        isclosed = getattr(fp, 'isclosed', None)
+        if isclosed is not None:
+            if not isclosed():
+                return False
+        elif not getattr(fp, 'closed', True):
+            return False
+    buffered = getattr(raw, '_decoded_buffer', None)
+    if buffered is not None and len(buffered) > 0:
+        return False
+    decoder = getattr(raw, '_decoder', None)
+    if decoder is not None and getattr(decoder, 'has_unconsumed_tail',
+                                       False):
+        return False
+    return True
+
+
+def _describe(exc):
+    text = str(exc).splitlines()[0] if str(exc) else ''
+    name = type(exc).__name__
+    return '%s: %s' % (name, text) if text else name
+
+
+class OutboundCall(object):
+    """One call python-requests sends: ids, headers, observed bodies."""
+
+    def __init__(self, recorder, request):
+        self.recorder = recorder
+        self.request = request
+        self.started = time.monotonic()
+        hop = context.current()
+        if hop is not None:
+            self.trace, self.parent, self.caller = (hop.trace, hop.hop_id,
+                                                    hop.service)
+        else:
+            self.trace = context.root_trace(_settings.one_trace)
+            self.parent = None
+            self.caller = (_settings.service_name or recorder.service_name
+                           or _process_name())
+        self.hop_id = event.new_id()
+        self.method = request.method
+        self.url = request.url
+        self.callee = recorder.callee_for_url(self.url)
+        path = urllib.parse.urlsplit(self.url).path
+        self.recorded = recorder.should_record(self.caller, self.callee,
+                                               self.method, path)
+        self._original_body = request.body
+        self._body_replaced = False
+        self._request_head = None
+        self._done = False
+        headers = request.headers
+        headers[event.HEADER_REQUEST_ID] = self.hop_id
+        headers[event.HEADER_REQUEST_FROM] = self.caller
+        headers[event.HEADER_TRACE_ID] = self.trace
+        if self.parent:
+            headers[event.HEADER_PARENT_ID] = self.parent
+        else:
+            headers.pop(event.HEADER_PARENT_ID, None)
+        if self.recorded:
+            self._max_bytes = recorder.max_body_bytes
+            self.recorder.emit(event.request_event(
+                event.CLIENT, self.hop_id, self.trace, self.parent,
+                self.caller, self.callee, self.method, self.url,
+                _header_pairs(headers), self._request_body_record()))
+
+    def _content_type(self, headers):
+        return headers.get('Content-Type') if headers is not None else None
+
+    def _request_body_record(self):
+        data = self.request.body
+        content_type = self._content_type(self.request.headers)
+        if data is None:
+            return event.body_record(b'', 0)
+        if isinstance(data, (bytes, bytearray, str, memoryview)):
+            head = body.BodyHead(self._max_bytes)
+            head.feed(bytes(data) if isinstance(data, memoryview) else data)
+            return head.record(content_type)
+        if isinstance(data, io.TextIOBase):
+            return event.omitted_body(0, 'text file body')
+        self._request_head = body.BodyHead(self._max_bytes)
+        if hasattr(data, 'read'):
+            self.request.body = _ObservedFile(data, self._request_head)
+        else:
+            self.request.body = _ObservedIterable(data, self._request_head)
+        self._body_replaced = True
+        return None
+
+    def restore_body(self):
+        if self._body_replaced:
+            self.request.body = self._original_body
+            self._body_replaced = False
+
+    def _streamed_request_body(self):
+        if self._request_head is None:
+            return None
+        return self._request_head.record(
+            self._content_type(self.request.headers))
+
+    def _duration_ms(self):
+        return (time.monotonic() - self.started) * 1000.0
+
+    # -- ends ---------------------------------------------------------------
+
+    def failed(self, exc, status=None):
+        if not self.recorded or self._done:
+            return
+        self._done = True
+        try:
+            self.recorder.emit(event.error_event(
+                event.CLIENT, self.hop_id, self.trace, self.parent,
+                self.caller, self.callee, self.method, self.url,
+                _describe(exc), self._duration_ms(), status=status,
+                request_body=self._streamed_request_body()))
+        except Exception as failure:
+            _internal_failure('error event', failure)
+
+    def observe(self, response):
+        if not self.recorded:
+            return
+        try:
+            ResponseObserver(self, response)
+        except Exception as exc:
+            _internal_failure('response', exc)
+
+    def responded(self, response_event_fields, head):
+        if self._done:
+            return
+        self._done = True
+        status, reason, headers, content_type = response_event_fields
+        self.recorder.emit(event.response_event(
+            event.CLIENT, self.hop_id, self.trace, self.parent, self.caller,
+            self.callee, self.method, self.url, status, reason, headers,
+            head.record(content_type), self._duration_ms(),
+            request_body=self._streamed_request_body()))
+
+
+class ResponseObserver(object):
+    """Watches a response's body as the user reads it.
+
+    The reading methods of the urllib3 response (``read``, ``read1``,
+    ``read_chunked``) and ``close`` are wrapped on that one instance; they
+    hold it only weakly, so the response is freed as it would be without
+    the hook.  The call's ``response`` event is written when the body has
+    been read to its end, or when the response is closed or collected.
+    """
+
+    def __init__(self, call, response):
+        self._call = call
+        self._head = body.BodyHead(call.recorder.max_body_bytes)
+        self._fields = (response.status_code, response.reason,
+                        _response_headers(response),
+                        response.headers.get('Content-Type'))
+        self._lock = threading.Lock()
+        raw = response.raw
+        if raw is None:
+            self.end()
+            return
+        raw_ref = weakref.ref(raw)
+        for name in ('read', 'read1'):
+            self._wrap_reader(raw, raw_ref, name)
+        self._wrap_chunked(raw, raw_ref)
+        self._wrap_close(raw, raw_ref)
+        weakref.finalize(raw, self.end)
+
+    def _original(self, raw, name):
+        if name in getattr(raw, '__dict__', {}):
+            bound = getattr(raw, name)
+            return lambda this, *args, **kwargs: bound(*args, **kwargs)
+        return getattr(type(raw), name, None)
+
+    def _wrap_reader(self, raw, raw_ref, name):
+        original = self._original(raw, name)
+        if original is None:
+            return
+        observer = self
+
+        def observed_read(*args, **kwargs):
+            this = raw_ref()
+            try:
+                data = original(this, *args, **kwargs)
+            except BaseException as exc:
+                observer.failed(exc)
+                raise
+            observer.read(this, data, name, args, kwargs)
+            return data
+        setattr(raw, name, observed_read)
+
+    def _wrap_chunked(self, raw, raw_ref):
+        original = self._original(raw, 'read_chunked')
+        if original is None:
+            return
+        observer = self
+
+        def observed_read_chunked(*args, **kwargs):
+            this = raw_ref()
+            try:
+                for chunk in original(this, *args, **kwargs):
+                    observer.feed(chunk)
+                    yield chunk
+            except GeneratorExit:
+                raise
+            except BaseException as exc:
+                observer.failed(exc)
+                raise
+            observer.end()
+        setattr(raw, 'read_chunked', observed_read_chunked)
+
+    def _wrap_close(self, raw, raw_ref):
+        original = self._original(raw, 'close')
+        if original is None:
+            return
+        observer = self
+
+        def observed_close(*args, **kwargs):
+            this = raw_ref()
+            try:
+                if this is not None:
+                    return original(this, *args, **kwargs)
+            finally:
+                observer.end()
+        setattr(raw, 'close', observed_close)
+
+    def feed(self, data):
+        try:
+            self._head.feed(data)
+        except Exception as exc:
+            _internal_failure('response body', exc)
+
+    def read(self, raw, data, name, args, kwargs):
+        self.feed(data)
+        try:
+            amt = args[0] if args else kwargs.get('amt')
+            everything = amt is None and name == 'read'
+            if everything or (not data and amt != 0) or \
+                    (raw is not None and _drained(raw)):
+                self.end()
+        except Exception as exc:
+            _internal_failure('response body', exc)
+
+    def failed(self, exc):
+        try:
+            with self._lock:
+                if self._call is None:
+                    return
+                call, self._call = self._call, None
+            call.failed(exc, status=self._fields[0])
+        except Exception as failure:
+            _internal_failure('response error', failure)
+
+    def end(self):
+        try:
+            with self._lock:
+                if self._call is None:
+                    return
+                call, self._call = self._call, None
+            call.responded(self._fields, self._head)
+        except Exception as exc:
+            _internal_failure('response event', exc)
