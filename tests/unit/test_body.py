@@ -1,0 +1,258 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+import io
+
+import pytest
+
+from requestshook import body
+
+
+def test_head_keeps_first_bytes_and_counts_all():
+    head = body.BodyHead(4)
+    for chunk in (b'ab', b'', b'cdef', b'gh'):
+        head.feed(chunk)
+    assert head.head == b'abcd'
+    assert head.size == 8
+    record = head.record('application/octet-stream')
+    assert record['truncated'] is True
+    assert record['size'] == 8
+    assert record['kind'] == 'binary'
+
+
+def test_head_whole_json_is_parsed():
+    head = body.BodyHead(100)
+    head.feed(b'{"a": ')
+    head.feed(b'[1, 2]}')
+    assert head.record('application/json')['data'] == {'a': [1, 2]}
+
+
+def test_head_zero_keeps_nothing():
+    head = body.BodyHead(0)
+    head.feed(b'abc')
+    assert head.head == b''
+    assert head.size == 3
+
+
+def test_head_accepts_str_and_memoryview():
+    head = body.BodyHead(10)
+    head.feed('hé')
+    head.feed(memoryview(b'xy'))
+    assert head.head == 'hé'.encode('utf-8') + b'xy'
+    assert head.size == 5
+
+
+def test_record_of_body_read_in_part_is_truncated():
+    head = body.BodyHead(100)
+    head.feed(b'{"a"')
+    record = head.record('application/json', expected_size=10)
+    assert record['truncated'] is True
+    assert record['kind'] == 'text'
+
+
+def test_record_of_body_never_read_is_omitted():
+    record = body.BodyHead(100).record('text/plain', expected_size=10)
+    assert record['kind'] == 'omitted'
+    assert record['size'] == 10
+
+
+def test_record_of_empty_body():
+    assert body.BodyHead(10).record(None)['kind'] == 'empty'
+
+
+class _Input(object):
+    def __init__(self, data):
+        self._stream = io.BytesIO(data)
+        self.closed = False
+        self.extra = 'passed through'
+
+    def read(self, *args):
+        return self._stream.read(*args)
+
+    def readline(self, *args):
+        return self._stream.readline(*args)
+
+    def readlines(self, *args):
+        return self._stream.readlines(*args)
+
+    def __iter__(self):
+        return iter(self._stream)
+
+    def close(self):
+        self.closed = True
+
+
+DATA = b'line one\nline two\nline three\n'
+
+
+@pytest.mark.parametrize('consume', [
+    lambda s: s.read(),
+    lambda s: s.read(5) + s.read(),
+    lambda s: s.readline() + s.readline(3) + s.read(),
+    lambda s: b''.join(s.readlines()),
+    lambda s: b''.join(s.readlines(4)) + s.read(),
+    lambda s: b''.join(iter(s)),
+])
+def test_observed_input_passes_exactly_and_observes(consume):
+    head = body.BodyHead(1000)
+    stream = body.ObservedInput(_Input(DATA), head)
+    assert consume(stream) == DATA
+    assert head.head == DATA
+    assert head.size == len(DATA)
+
+
+def test_observed_input_close_and_extras_pass_through():
+    inner = _Input(DATA)
+    stream = body.ObservedInput(inner, body.BodyHead(10))
+    assert stream.extra == 'passed through'
+    stream.close()
+    assert inner.closed
+
+
+def test_observed_input_errors_pass_through():
+    class Broken(_Input):
+        def read(self, *args):
+            raise IOError('client gone')
+    stream = body.ObservedInput(Broken(b''), body.BodyHead(10))
+    with pytest.raises(IOError, match='client gone'):
+        stream.read(3)
+
+
+class _AppIter(object):
+    def __init__(self, chunks, fail_at=None, fail_close=False):
+        self._chunks = list(chunks)
+        self._fail_at = fail_at
+        self._fail_close = fail_close
+        self.close_calls = 0
+        self.position = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.position == self._fail_at:
+            raise ValueError('app broke')
+        if self.position >= len(self._chunks):
+            raise StopIteration
+        self.position += 1
+        return self._chunks[self.position - 1]
+
+    def close(self):
+        self.close_calls += 1
+        if self._fail_close:
+            raise RuntimeError('close broke')
+
+
+class _Ends(object):
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, how, exc):
+        self.calls.append((how, exc))
+
+
+def test_app_iter_finished_after_exhaustion_and_close():
+    inner, ends, head = _AppIter([b'ab', b'', b'cd']), _Ends(), \
+        body.BodyHead(10)
+    observed = body.ObservedAppIter(inner, head, ends)
+    assert list(observed) == [b'ab', b'', b'cd']
+    assert ends.calls == []        # not before close: bytes may be queued
+    observed.close()
+    observed.close()
+    assert ends.calls == [(body.FINISHED, None)]
+    assert inner.close_calls == 1
+    assert head.head == b'abcd'
+
+
+def test_app_iter_closed_early_is_abandoned():
+    inner, ends = _AppIter([b'ab', b'cd']), _Ends()
+    observed = body.ObservedAppIter(inner, body.BodyHead(10), ends)
+    assert next(observed) == b'ab'
+    observed.close()
+    assert ends.calls == [(body.ABANDONED, None)]
+    assert inner.close_calls == 1
+
+
+def test_app_iter_raising_reports_and_reraises_the_same_exception():
+    inner, ends = _AppIter([b'ab', b'cd'], fail_at=1), _Ends()
+    observed = body.ObservedAppIter(inner, body.BodyHead(10), ends)
+    next(observed)
+    with pytest.raises(ValueError, match='app broke') as raised:
+        next(observed)
+    observed.close()
+    assert ends.calls == [(body.RAISED, raised.value)]
+    assert inner.close_calls == 1
+
+
+def test_app_iter_close_raising_reports_and_reraises():
+    inner, ends = _AppIter([b'ab'], fail_close=True), _Ends()
+    observed = body.ObservedAppIter(inner, body.BodyHead(10), ends)
+    list(observed)
+    with pytest.raises(RuntimeError, match='close broke'):
+        observed.close()
+    assert ends.calls[0][0] == body.RAISED
+
+
+def test_generator_app_iter_gets_generator_exit_when_abandoned():
+    seen = []
+
+    def generate():
+        try:
+            yield b'a'
+            yield b'b'
+        except GeneratorExit:
+            seen.append('exit')
+            raise
+    ends = _Ends()
+    observed = body.ObservedAppIter(generate(), body.BodyHead(10), ends)
+    next(observed)
+    observed.close()
+    assert seen == ['exit']
+    assert ends.calls == [(body.ABANDONED, None)]
+
+
+def test_app_iter_without_close():
+    ends = _Ends()
+    observed = body.ObservedAppIter(iter([b'x']), body.BodyHead(10), ends)
+    assert list(observed) == [b'x']
+    observed.close()
+    assert ends.calls == [(body.FINISHED, None)]
+
+
+def test_scope_is_entered_around_each_step():
+    log = []
+
+    class Scope(object):
+        def __enter__(self):
+            log.append('enter')
+
+        def __exit__(self, *exc_info):
+            log.append('exit')
+
+    def generate():
+        log.append('step')
+        yield b'a'
+    observed = body.ObservedAppIter(generate(), body.BodyHead(10), _Ends(),
+                                    Scope())
+    list(observed)
+    assert log[:3] == ['enter', 'step', 'exit']
+
+
+def test_observe_app_iter_keeps_length_of_lists():
+    observed = body.observe_app_iter([b'a', b'b'], body.BodyHead(1),
+                                     _Ends())
+    assert len(observed) == 2
+    generated = body.observe_app_iter(iter([b'a']), body.BodyHead(1),
+                                      _Ends())
+    with pytest.raises(TypeError):
+        len(generated)
