@@ -146,6 +146,10 @@ def parse_args(argv=None):
                         'temporary directory, removed after)')
     parser.add_argument('--log', help='measure this existing log instead '
                         'of generating one')
+    parser.add_argument('--binary-head', type=int, default=64 * 1024,
+                        help='bytes kept of each binary upload (the '
+                        'capture side\'s max_body_bytes); smaller makes '
+                        'more, smaller events per GB')
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--json', action='store_true',
                         help='print the figures as one JSON object')
@@ -179,7 +183,7 @@ def main(argv=None):
                                          dir=args.dir) as work:
             path = os.path.join(work, 'requestshook.log')
             begun = time.perf_counter()
-            made = generate(path, args.bytes)
+            made = generate(path, args.bytes, args.binary_head)
             sys.stderr.write('generated %d bytes (%d events) in %.0f s\n' % (
                 made['bytes'], made['events'], time.perf_counter() - begun))
             figures = measure(path, args.rounds)

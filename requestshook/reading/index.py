@@ -32,6 +32,10 @@ from requestshook.reading import flow as flow_module
 from requestshook.reading import source as source_module
 
 
+REQUEST = event.REQUEST
+ERROR = event.ERROR
+
+
 class SelectionError(source_module.LogError):
     """The FLOW given matches no flow, or more than one."""
 
@@ -54,22 +58,12 @@ class FlowSummary(object):
         self.matched = False
         self.events = None
 
-    def update(self, record):
-        ts = record.get('ts')
-        if ts:
-            if ts > self.end_ts:
-                self.end_ts = ts
-            elif ts < self.start_ts:
-                self.start_ts = ts
+    def request_seen(self, record):
         if not self.rooted and _is_main_root(record):
             self.root = _call(record)
             self.rooted = True
-        services = self.services
-        services[record.get('from')] = None
-        services[record.get('to')] = None
-        if record.get('event') == event.ERROR or \
-                (record.get('status') or 0) >= 500:
-            self.error_ids.add(record.get('id'))
+        self.services[record.get('from')] = None
+        self.services[record.get('to')] = None
 
     @property
     def errors(self):
@@ -215,7 +209,18 @@ def scan(source, spec=None, grep=None):
             if hop_id:
                 hop_flows[hop_id] = summary
             summary.hops += 1
-        summary.update(record)
+        # This runs once per event of the log: keep it lean.
+        ts = record.get('ts')
+        if ts:
+            if ts > summary.end_ts:
+                summary.end_ts = ts
+            elif ts < summary.start_ts:
+                summary.start_ts = ts
+        kind = record.get('event')
+        if kind == REQUEST:
+            summary.request_seen(record)
+        elif kind == ERROR or (record.get('status') or 0) >= 500:
+            summary.error_ids.add(hop_id)
         if needle is not None and not summary.matched and \
                 needle in line.lower():
             summary.matched = True
