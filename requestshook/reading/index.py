@@ -23,6 +23,7 @@ neither trace nor parent group by the process that wrote them (a client
 command run without a trace) or stand alone.
 """
 
+import itertools
 import re
 import urllib.parse
 
@@ -34,6 +35,11 @@ from requestshook.reading import source as source_module
 
 REQUEST = event.REQUEST
 ERROR = event.ERROR
+
+# Hop ids remembered to find a hop's flow from a later event or a child.
+# Children come while their parent runs, so beyond this many the oldest
+# half is forgotten: memory stays bounded on any log.
+REMEMBERED_HOPS = 1000000
 
 
 class SelectionError(source_module.LogError):
@@ -207,6 +213,8 @@ def scan(source, spec=None, grep=None):
                                                        record)
                     selector.started(summary)
             if hop_id:
+                if len(hop_flows) >= REMEMBERED_HOPS:
+                    _forget_oldest_half(hop_flows)
                 hop_flows[hop_id] = summary
             summary.hops += 1
         # This runs once per event of the log: keep it lean.
@@ -227,6 +235,11 @@ def scan(source, spec=None, grep=None):
         if summary.events is not None:
             summary.events.append(record)
     return list(flows.values())
+
+
+def _forget_oldest_half(hop_flows):
+    for hop_id in list(itertools.islice(hop_flows, len(hop_flows) // 2)):
+        del hop_flows[hop_id]
 
 
 def choose(summaries, spec='last'):

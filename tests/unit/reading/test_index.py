@@ -168,3 +168,22 @@ def test_several_flows_make_one():
     assert roots == sorted(roots)
     with pytest.raises(index.SelectionError, match='no flow number 3'):
         index.load_flow(_records(events), '2,3')
+
+
+def test_remembered_hops_are_bounded(monkeypatch):
+    monkeypatch.setattr(index, 'REMEMBERED_HOPS', 8)
+    sizes = []
+    forget = index._forget_oldest_half
+
+    def spy(hop_flows):
+        forget(hop_flows)
+        sizes.append(len(hop_flows))
+    monkeypatch.setattr(index, '_forget_oldest_half', spy)
+    logs = [sample.image_list(sample.LogMaker(start=1700000000.0 + n))
+            for n in range(5)]
+    summaries = index.scan(_records([r for log in logs
+                                     for r in log.events]))
+    # Each flow's events still land in it: children come while their
+    # parent runs, long before its id is forgotten.
+    assert [s.hops for s in summaries] == [4] * 5
+    assert sizes == [4, 4, 4]
