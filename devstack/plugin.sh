@@ -4,7 +4,7 @@
 # OpenStack services of this devstack into one shared log.
 #
 #   [[local|localrc]]
-#   enable_plugin requestshook https://opendev.org/x/requestshook
+#   enable_plugin requestshook <git URL of requestshook, or file:///path/to/checkout> [branch]
 #
 # stack install      pip-installs requestshook (its requestshook.pth too)
 # stack post-config  writes /etc/requestshook/{requestshook.conf,
