@@ -40,6 +40,8 @@ READY_TIMEOUT = 120.0
 COMMAND_TIMEOUT = 300.0
 RELOAD_SECONDS = 2.0
 STATE_FILE = 'stack.json'
+# What ``requestshook record`` says on stderr when the command is done.
+_RECORDED_TRACE = re.compile(r'^requestshook: trace ([0-9a-f]{32}):', re.M)
 # Environment of the caller that must not leak into the stack.
 _FOREIGN_ENV = re.compile(r'^(OS_|REQUESTSHOOK_|PYTHONPATH$|VIRTUAL_ENV$)')
 
@@ -133,20 +135,23 @@ class Stack(object):
             for future in [pool.submit(run_chain, chain) for chain in chains]:
                 future.result()
 
-    def openstack(self, args, record=True, trace_id=None, timeout=300,
-                  input=None):
-        """Run ``openstack ARGS``; recorded as one flow named openstack.
+    def openstack(self, args, record=True, timeout=300, input=None):
+        """Run ``openstack ARGS``, recorded as one flow named openstack.
 
-        Returns the ``subprocess.CompletedProcess`` (text output).
+        Returns the ``subprocess.CompletedProcess`` (text output) with
+        ``trace_id``: the flow's trace, as ``requestshook record`` says
+        (None when not recorded).
         """
         argv = [self.venv.bin('openstack')] + list(args)
         if record:
             argv = [self.venv.bin('requestshook'), 'record', '--name',
                     'openstack', '--'] + argv
-        extra = {'REQUESTSHOOK_TRACE_ID': trace_id} if trace_id else {}
-        return subprocess.run(argv, env=self.cli_env(**extra), input=input,
+        done = subprocess.run(argv, env=self.cli_env(), input=input,
                               capture_output=True, text=True,
                               timeout=timeout, cwd=self.root)
+        said = _RECORDED_TRACE.search(done.stderr) if record else None
+        done.trace_id = said.group(1) if said else None
+        return done
 
     # -- bringing up -------------------------------------------------------
 

@@ -47,8 +47,10 @@ PINNED_STAMP = '.requestshook-pinned'
 PROJECT_STAMP = '.requestshook-project'
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+# Not part of what is installed: a change there needs no reinstall.
 _SKIPPED_DIRS = {'.git', '.tox', '__pycache__', 'build', 'dist', '.eggs',
-                 'requestshook-demo', '.pytest_cache'}
+                 'requestshook-demo', '.pytest_cache', 'tests', 'doc',
+                 'benchmarks'}
 
 
 class StackVenv(object):
