@@ -41,10 +41,19 @@ HOSTS = {'openstack': ('laptop', 5150), 'glance-api': ('ctl1', 4242),
          'keystone': ('ctl1', 4100), 'swift-proxy-server': ('ctl1', 4300)}
 
 
-class Hop(object):
+class Call(object):
+    """A call written by :meth:`LogMaker.call`: give it as ``parent``."""
+
     def __init__(self, hop_id, trace):
         self.id = hop_id
         self.trace = trace
+
+
+class Command(Call):
+    """A client command's trace: its calls share it, with no parent."""
+
+    def __init__(self, trace=None):
+        super(Command, self).__init__(None, trace or event.new_id())
 
 
 def _as_body(value, content_type):
@@ -88,12 +97,13 @@ class LogMaker(object):
              duration_ms=None):
         """Write one hop's events; calls made inside it are its children.
 
-        ``parent`` is the :class:`Hop` being served (its trace is kept);
+        ``parent`` is the :class:`Call` being served (its trace is kept),
+        or a :class:`Command`;
         ``sides`` which hooks saw the call; ``error`` makes the hop fail,
         ``answered=False`` leaves it without a response.
         """
-        hop = Hop(event.new_id(),
-                  trace or (parent.trace if parent else event.new_id()))
+        hop = Call(event.new_id(),
+                   trace or (parent.trace if parent else event.new_id()))
         parent_id = parent.id if parent else None
         req_body = _as_body(request_body, request_type)
         headers = [['Host', url.split('/')[2]], ['User-Agent', USER_AGENT],
@@ -240,8 +250,7 @@ def validate(log, caller, parent):
 def image_create(log=None, size=21233664, service_token=True):
     """The seed 002 flow: ``openstack image create --file ...``."""
     log = log or LogMaker()
-    trace = event.new_id()
-    root = LogMakerRoot(trace)
+    root = Command()
     client_token(log, parent=root)
     with log.call('openstack', 'glance-api', 'POST', GLANCE + '/v2/images',
                   status=201, parent=root,
@@ -287,17 +296,10 @@ def image_create(log=None, size=21233664, service_token=True):
     return log
 
 
-class LogMakerRoot(Hop):
-    """A client command's trace: its calls share it, with no parent."""
-
-    def __init__(self, trace):
-        super(LogMakerRoot, self).__init__(None, trace)
-
-
 def image_list(log=None):
     """The seed 001 flow: ``openstack image list``."""
     log = log or LogMaker()
-    root = LogMakerRoot(event.new_id())
+    root = Command()
     client_token(log, parent=root)
     with log.call('openstack', 'glance-api', 'GET', GLANCE + '/v2/images',
                   parent=root, request_headers=[('X-Auth-Token', TOKEN)],

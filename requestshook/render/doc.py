@@ -21,11 +21,11 @@ Beside it, the parts the seed pages include with ``--8<--`` snippets
 
 import os
 
+from requestshook.reading import flow as flow_module
 from requestshook.render import har
 from requestshook.render import html
 from requestshook.render import markdown
 from requestshook.render import mermaid
-from requestshook.render import sequence as sequence_module
 from requestshook.render import text
 
 FILES = ('index.md', 'diagram.md', 'body.md', 'log.md', 'flow.html',
@@ -46,8 +46,7 @@ def step_list(sequence, people, placeholders):
     for position, hop in enumerate(sequence.hops, 1):
         first, last = (numbers.get(hop.id, []) + [None, None])[:2]
         steps = '(%s-%s)' % (first, last) if last else '(%s)' % first
-        outcome = sequence_module.Message(
-            sequence_module.RESPONSE, hop, position).label
+        outcome = flow_module.status_text(hop)
         timing = ''
         if hop.duration_ms is not None:
             timing = ' in %.1f ms' % hop.duration_ms

@@ -24,10 +24,10 @@ import html
 import json
 import os
 
+from requestshook.reading import flow as flow_module
 from requestshook.render import bodies
 from requestshook.render import markdown
 from requestshook.render import mermaid
-from requestshook.render import sequence as sequence_module
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
 MERMAID_JS = os.path.join(STATIC, 'mermaid.min.js')
@@ -151,10 +151,10 @@ def steps(sequence, people, placeholders):
                         hop.request_headers, hop.request_body)
         response = None
         if hop.answered:
-            response = _part('%s %s' % (sequence_module.Message(
-                sequence_module.RESPONSE, hop, 0).label, hop.url),
-                hop.response_headers, hop.response_body)
-        note = markdown._timing(hop)
+            response = _part('%s %s' % (flow_module.status_text(hop),
+                                        hop.url),
+                             hop.response_headers, hop.response_body)
+        note = markdown.timing_text(hop)
         if not hop.answered:
             note = 'No response was recorded.'
         result.append({

@@ -48,8 +48,12 @@ def _name(people, name):
     return '`%s`' % people.aliases.get(name, name)
 
 
-def section(message, people, placeholders):
-    """The markdown of one message."""
+def section(message, people, placeholders, request_number=None):
+    """The markdown of one message.
+
+    ``request_number`` is the step of the request a ``missing`` mark
+    stands for.
+    """
     hop = message.hop
     path = placeholders.apply(hop.path)
     who = '%s -> %s' % (_name(people, message.source),
@@ -64,13 +68,13 @@ def section(message, people, placeholders):
             '!!! warning "No response"',
             '    No response was recorded for step (%s) %s %s: the call '
             'was still running, or its process died.'
-            % (_request_number(message), hop.method, path), ''])
+            % (request_number or '?', hop.method, path), ''])
     status = message.label
     title = '### (%d) %s %s' % (message.number, status, path)
     parts = [title, '', who, '']
     if message.kind == sequence_module.FAILURE:
         parts += ['!!! failure "%s"' % status.replace('"', "'"), '']
-    timing = _timing(hop)
+    timing = timing_text(hop)
     if timing:
         parts += [timing, '']
     parts.append(_tabs('%s %s' % (status, hop.url), hop.response_headers,
@@ -78,11 +82,8 @@ def section(message, people, placeholders):
     return '\n'.join(parts)
 
 
-def _request_number(message):
-    return message.number or '?'
-
-
-def _timing(hop):
+def timing_text(hop):
+    """``Took 4.2 ms for openstack, 3.8 ms in keystone.``"""
     parts = []
     if hop.client_duration_ms is not None:
         parts.append('%.1f ms for %s' % (hop.client_duration_ms, hop.caller))
@@ -96,19 +97,7 @@ def render(sequence, aliases=None, placeholders=None):
     if placeholders is None:
         placeholders = mermaid.placeholders_for(sequence)
     people = mermaid.Participants(sequence.participants, aliases)
-    numbers = {}
-    out = []
-    for message in sequence.messages:
-        if message.kind == sequence_module.REQUEST:
-            numbers[message.hop.id] = message.number
-        if message.kind == sequence_module.MISSING:
-            message = _with_number(message, numbers.get(message.hop.id))
-        out.append(section(message, people, placeholders))
-    return '\n'.join(out)
-
-
-def _with_number(message, number):
-    copy = sequence_module.Message(message.kind, message.hop,
-                                   message.hop_number)
-    copy.number = number
-    return copy
+    return '\n'.join(
+        section(message, people, placeholders,
+                sequence.request_number(message.hop))
+        for message in sequence.messages)

@@ -97,10 +97,15 @@ def placeholders_for(sequence, enabled=True):
         if message.kind == sequence_module.REQUEST)
 
 
+def request_label(hop, placeholders):
+    """``GET /v2/images/{image_id}``."""
+    return '%s %s' % (hop.method, placeholders.apply(hop.path))
+
+
 def message_label(message, placeholders):
+    """What an arrow says, placeholders applied."""
     if message.kind == sequence_module.REQUEST:
-        return '%s %s' % (message.hop.method,
-                          placeholders.apply(message.hop.path))
+        return request_label(message.hop, placeholders)
     return message.label
 
 
@@ -132,10 +137,7 @@ def body_lines(sequence, aliases=None, placeholders=None):
         else:
             over = source if source == target else '%s,%s' % (source, target)
             lines.append('%sNote over %s: no response to %s' % (
-                pad, over, text(message_label(
-                    sequence_module.Message(sequence_module.REQUEST,
-                                            item.hop, item.hop_number),
-                    placeholders))))
+                pad, over, text(request_label(item.hop, placeholders))))
     return lines
 
 
