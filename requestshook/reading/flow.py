@@ -164,6 +164,8 @@ def status_text(hop):
             return '%s %s, then error: %s' % (
                 hop.status, hop.reason, hop.error)
         return 'error: %s' % hop.error
+    if hop.status is None:
+        return 'response'
     reason = hop.reason
     if not reason:
         try:

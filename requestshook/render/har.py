@@ -48,10 +48,17 @@ def _query(url):
                 query, keep_blank_values=True)]
 
 
+def _integer(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _size(body):
     if not body:
         return 0
-    return body.get('size') or 0
+    return _integer(body.get('size'))
 
 
 def _post_data(hop):
@@ -96,7 +103,7 @@ def entry(hop, request_number, response_number, page_id):
         request['postData'] = post_data
     response_headers = hop.response_headers
     response = {
-        'status': hop.status or 0,
+        'status': _integer(hop.status),
         'statusText': hop.reason or '',
         'httpVersion': 'HTTP/1.1', 'cookies': [],
         'headers': _headers(response_headers),

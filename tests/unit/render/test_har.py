@@ -114,3 +114,20 @@ def test_schema_rejects_what_har_forbids(validator):
     del document['log']['entries'][0]['response']['content']
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(document)
+
+
+def test_odd_events_still_make_valid_har(validator):
+    odd = [
+        {'v': 1, 'event': 'request'},
+        {'v': 1, 'event': 'response', 'id': 'x1'},
+        {'v': 1, 'event': 'request', 'id': 'x3', 'side': 'server',
+         'url': 'http://h/a?b', 'ts': '2023-11-14T22:13:20.000000Z',
+         'body': {'kind': 'binary', 'data': 'AAE=', 'size': '2'}},
+        {'v': 1, 'event': 'response', 'id': 'x3', 'side': 'server',
+         'status': '200', 'headers': [['A']], 'body': None},
+    ]
+    document = json.loads(har.render(sequence_module.Sequence(
+        flow_module.Flow('t', odd))))
+    validator.validate(document)
+    assert [e['response']['status'] for e in document['log']['entries']] \
+        == [200, 0, 0]     # hops without a time come last
