@@ -1,0 +1,177 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""256 MiB up and down through the filter cost no memory and arrive whole.
+
+The same streaming application is served by gunicorn from a paste
+pipeline with the requestshook filter and from one without it.  Each
+moves 256 MiB up (a chunked PUT the application reads in 64 KiB pieces)
+and 256 MiB down (a generated response); the worker's peak RSS (VmHWM)
+must grow by less than 32 MiB more with the filter than without, and the
+bytes must arrive unchanged (sha256 on both ends).  Data is generated on
+the fly on both sides, never written to disk.
+"""
+
+import hashlib
+import importlib.util
+import json
+import textwrap
+
+import pytest
+import requests
+
+from tests.integration import servers
+
+TOTAL = 256 * 1024 * 1024
+BLOCK = 1024 * 1024
+ALLOWED_EXTRA_GROWTH_KB = 32 * 1024
+
+APP = textwrap.dedent('''
+    import hashlib
+    import json
+
+    BLOCK = 1024 * 1024
+    BASE = bytes(range(256)) * (BLOCK // 256)
+
+
+    def blocks(total):
+        """Distinct 1 MiB blocks: a reordered or lost block shows."""
+        for number in range(total // BLOCK):
+            yield number.to_bytes(8, 'big') + BASE[8:]
+
+
+    def memory_kb():
+        fields = {}
+        with open('/proc/self/status') as status:
+            for line in status:
+                name, _, value = line.partition(':')
+                fields[name] = value.split()[0] if value.split() else ''
+        return {'VmHWM': int(fields['VmHWM']), 'VmRSS': int(fields['VmRSS'])}
+
+
+    def _json(start_response, value, status='200 OK'):
+        body = json.dumps(value).encode()
+        start_response(status, [('Content-Type', 'application/json'),
+                                ('Content-Length', str(len(body)))])
+        return [body]
+
+
+    def factory(global_conf, **local_conf):
+        def app(environ, start_response):
+            path = environ['PATH_INFO']
+            if path == '/upload':
+                digest, size = hashlib.sha256(), 0
+                stream = environ['wsgi.input']
+                while True:
+                    data = stream.read(65536)
+                    if not data:
+                        break
+                    digest.update(data)
+                    size += len(data)
+                return _json(start_response, {'size': size,
+                                              'sha256': digest.hexdigest()})
+            if path == '/download':
+                total = int(environ['QUERY_STRING'])
+                start_response('200 OK', [
+                    ('Content-Type', 'application/octet-stream'),
+                    ('Content-Length', str(total))])
+                return blocks(total)
+            return _json(start_response, memory_kb())
+        return app
+''')
+
+
+def _load_app_module(path):
+    spec = importlib.util.spec_from_file_location('streaming_app', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _expected_sha256(module, total):
+    digest = hashlib.sha256()
+    for block in module.blocks(total):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def _stream_through(service, module, total):
+    """Warm up, then 256 MiB up and down; returns the figures seen."""
+    session = requests.Session()
+    for small in (BLOCK, 2 * BLOCK):
+        session.put(service.url + '/upload', data=module.blocks(small))
+        session.get(service.url + '/download?%d' % small).content
+    before = session.get(service.url + '/memory').json()
+    up = session.put(service.url + '/upload', data=module.blocks(total))
+    assert up.status_code == 200
+    down_digest, down_size = hashlib.sha256(), 0
+    with session.get(service.url + '/download?%d' % total,
+                     stream=True) as down:
+        assert down.status_code == 200
+        for chunk in down.iter_content(BLOCK):
+            down_digest.update(chunk)
+            down_size += len(chunk)
+    after = session.get(service.url + '/memory').json()
+    return {'up': up.json(), 'down': {'size': down_size,
+                                      'sha256': down_digest.hexdigest()},
+            'growth_kb': after['VmHWM'] - before['VmHWM'],
+            'before': before, 'after': after}
+
+
+@pytest.fixture(scope='module')
+def app_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('streaming')
+    (folder / 'streaming_app.py').write_text(APP)
+    return folder
+
+
+def _measure(folder, hooked):
+    log_file = folder / ('hooked.log' if hooked else 'plain.log')
+    config = servers.write_config(folder / 'requestshook.conf', log_file)
+    name = 'hooked' if hooked else 'plain'
+    service = servers.Service(folder, name, servers.paste_ini(
+        'streaming_app:factory', 'big-svc' if hooked else None, config),
+        folder)
+    try:
+        service.wait_ready('/memory')
+        module = _load_app_module(str(folder / 'streaming_app.py'))
+        return _stream_through(service, module, TOTAL), log_file, module
+    finally:
+        service.stop()
+
+
+def test_256_mib_up_and_down_cost_no_memory_and_arrive_whole(app_folder,
+                                                             capsys):
+    plain, _, module = _measure(app_folder, hooked=False)
+    hooked, log_file, _ = _measure(app_folder, hooked=True)
+    expected = _expected_sha256(module, TOTAL)
+    with capsys.disabled():
+        print('\nstreaming %d MiB: %s' % (TOTAL >> 20, json.dumps({
+            'sha256': expected,
+            'plain': {k: plain[k] for k in ('growth_kb', 'before', 'after')},
+            'hooked': {k: hooked[k] for k in ('growth_kb', 'before',
+                                              'after')}})))
+    for figures in (plain, hooked):
+        assert figures['up'] == {'size': TOTAL, 'sha256': expected}
+        assert figures['down'] == {'size': TOTAL, 'sha256': expected}
+    assert hooked['growth_kb'] - plain['growth_kb'] < ALLOWED_EXTRA_GROWTH_KB
+
+    events = servers.read_events(log_file)
+    upload = [e for e in events if e['url'].endswith('/upload')
+              and e['event'] == 'response'][-1]
+    download = [e for e in events if e['url'].endswith('?%d' % TOTAL)
+                and e['event'] == 'response'][-1]
+    assert upload['request_body']['size'] == TOTAL
+    assert upload['request_body']['truncated'] is True
+    assert download['body']['size'] == TOTAL
+    assert download['body']['truncated'] is True
