@@ -15,7 +15,9 @@
 A ``requests.Session`` POSTs the 2 KiB JSON body to the bare app in a
 local gunicorn (gthread worker, so the session keeps its connection).
 Each variant runs in its own child process, because every peer patches
-requests for the whole process:
+requests for the whole process; the children live for the whole benchmark
+and take turns, a batch of ``--outbound-calls`` each, ``--outbound-rounds``
+times:
 
 ``none``
     plain requests;
@@ -29,10 +31,12 @@ requests for the whole process:
 
 Two figures per call: wall time (client + server) and the client's own
 CPU time (``time.process_time``), which the server's noise does not
-reach.  The cost added is the median over rounds of (variant - none).
+reach.  The cost added is the median over batches of (variant - none) in
+the same round.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -51,10 +55,10 @@ CLIENT_NAME = 'bench-client'
 
 def add_arguments(parser):
     group = parser.add_argument_group('outbound (2)')
-    group.add_argument('--outbound-calls', type=int, default=1500,
-                       help='calls per round (default 1500)')
-    group.add_argument('--outbound-rounds', type=int, default=5,
-                       help='rounds per variant (default 5)')
+    group.add_argument('--outbound-calls', type=int, default=250,
+                       help='calls per batch (default 250)')
+    group.add_argument('--outbound-rounds', type=int, default=24,
+                       help='batches per variant (default 24)')
 
 
 def write_config(path, log_path, enabled):
@@ -77,8 +81,12 @@ def _instrument(variant, config_file, log_path):
             tracer_provider=wrappers.otel_tracer_provider(log_path))
 
 
-def child(variant, url, calls, config_file, log_path):
-    """Time ``calls`` POSTs in this process; return us per call."""
+def child(variant, url, config_file, log_path, commands, answers):
+    """Serve batches: read a call count a line, answer its timings.
+
+    Each answer is a JSON line ``{"wall_us": .., "cpu_us": ..}`` per
+    call; an empty line ends the child.
+    """
     _instrument(variant, config_file, log_path)
     import requests
     session = requests.Session()
@@ -93,46 +101,90 @@ def child(variant, url, calls, config_file, log_path):
 
     for _ in range(50):
         post()
-    wall = time.perf_counter()
-    cpu = time.process_time()
-    for _ in range(calls):
-        post()
-    cpu = time.process_time() - cpu
-    wall = time.perf_counter() - wall
-    return {'wall_us': wall / calls * 1e6, 'cpu_us': cpu / calls * 1e6}
+    answers.write('ready\n')
+    answers.flush()
+    for line in commands:
+        if not line.strip():
+            break
+        calls = int(line)
+        wall = time.perf_counter()
+        cpu = time.process_time()
+        for _ in range(calls):
+            post()
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+        answers.write(json.dumps({'wall_us': wall / calls * 1e6,
+                                  'cpu_us': cpu / calls * 1e6}) + '\n')
+        answers.flush()
 
 
-def _run_child(variant, url, calls, workdir):
-    log_path = os.path.join(workdir, 'outbound-%s.log' % variant)
-    config_file = write_config(os.path.join(workdir, 'outbound-%s.conf'
-                                            % variant),
-                               log_path, enabled=variant != 'rh-off')
-    output = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), '--child', variant,
-         '--url', url, '--outbound-calls', str(calls),
-         '--config-file', config_file, '--log', log_path],
-        env=harness.python_env(), check=True, capture_output=True,
-        text=True).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
-    checked = 'bare' if variant == 'none' else variant
-    wrappers.check_recorded(checked, log_path, None, calls)
-    if os.path.exists(log_path):
-        os.unlink(log_path)
-    return figures
+class Client(object):
+    """One child process calling the server with one variant's hook."""
+
+    def __init__(self, variant, url, workdir):
+        self.variant = variant
+        self.log_path = os.path.join(workdir, 'outbound-%s.log' % variant)
+        config_file = write_config(
+            os.path.join(workdir, 'outbound-%s.conf' % variant),
+            self.log_path, enabled=variant != 'rh-off')
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), '--child', variant,
+             '--url', url, '--config-file', config_file,
+             '--log', self.log_path],
+            env=harness.python_env(), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+        self.calls = 0
+        if self.process.stdout.readline().strip() != 'ready':
+            self.close()
+            raise RuntimeError('outbound client %s did not start' % variant)
+
+    def batch(self, calls):
+        self.process.stdin.write('%d\n' % calls)
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError('outbound client %s died' % self.variant)
+        self.calls += calls
+        return json.loads(answer)
+
+    def check(self):
+        """The calls made were recorded (none when off or plain)."""
+        checked = 'bare' if self.variant == 'none' else self.variant
+        wrappers.check_recorded(checked, self.log_path, None, self.calls)
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write('\n')
+                self.process.stdin.flush()
+                self.process.wait(30)
+            except (OSError, subprocess.TimeoutExpired):
+                harness.stop_process(self.process)
 
 
 def measure(variants, calls, rounds, workdir):
-    """{variant: {'wall_us': [...], 'cpu_us': [...]}}, one per round."""
+    """{variant: {'wall_us': [...], 'cpu_us': [...]}}, one per round.
+
+    Every variant's client lives for the whole benchmark and they take
+    turns, a batch of ``calls`` each, so they share the same load.
+    """
     figures = {variant: {'wall_us': [], 'cpu_us': []}
                for variant in variants}
     env = {'BENCH_VARIANT': 'bare', 'BENCH_APP': 'json'}
     with harness.Gunicorn('wrappers:pipeline_from_env()', env,
-                          worker_class='gthread', threads=2) as server:
+                          worker_class='gthread', threads=2) as server, \
+            contextlib.ExitStack() as stack:
         url = server.url + '/v2/images'
+        clients = {}
+        for variant in variants:
+            clients[variant] = Client(variant, url, workdir)
+            stack.callback(clients[variant].close)
         for _round, variant in harness.interleaved(variants, rounds):
-            result = _run_child(variant, url, calls, workdir)
+            result = clients[variant].batch(calls)
             for key, value in result.items():
                 figures[variant][key].append(value)
+        for client in clients.values():
+            client.check()
     return figures
 
 
@@ -184,8 +236,8 @@ def main():
     parser.add_argument('--log', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.url, args.outbound_calls,
-                               args.config_file, args.log)))
+        child(args.child, args.url, args.config_file, args.log, sys.stdin,
+              sys.stdout)
         return
     with tempfile.TemporaryDirectory(prefix='bench-outbound-') as workdir:
         report.print_table(run(args, workdir))

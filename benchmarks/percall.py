@@ -18,15 +18,17 @@ its mean time per call, and the cost added by a variant is the median over
 rounds of (variant - bare) of the same round.
 
 Through a server: each variant runs in its own gunicorn (one sync worker)
-on 127.0.0.1 and ``wrk`` (one thread, two connections, so the worker
-never waits for the client) POSTs the 2 KiB body for
-``--server-seconds``.  Two figures per round: wall time per request
-(1e6 / requests per second) and the worker's own CPU time per request
-(user + system, from /proc), which the other processes on a shared machine
-disturb much less than the wall time.
+on 127.0.0.1, all of them at once, and ``wrk`` (one thread, two
+connections, so the worker never waits for the client) POSTs the 2 KiB
+body to each in turn for ``--server-seconds``, ``--server-rounds`` times.
+Two figures per round: wall time per request (1e6 / requests per second)
+and the worker's own CPU time per request (user + system, from /proc),
+which the other processes on a shared machine disturb less than the wall
+time.
 """
 
 import argparse
+import contextlib
 import os
 import tempfile
 import time
@@ -46,10 +48,10 @@ def add_arguments(parser):
                        help='calls per round in process (default 2000)')
     group.add_argument('--percall-rounds', type=int, default=15,
                        help='rounds in process (default 15)')
-    group.add_argument('--server-seconds', type=int, default=3,
-                       help='wrk seconds per round (default 3)')
-    group.add_argument('--server-rounds', type=int, default=5,
-                       help='server rounds per variant (default 5)')
+    group.add_argument('--server-seconds', type=int, default=1,
+                       help='wrk seconds per round (default 1)')
+    group.add_argument('--server-rounds', type=int, default=12,
+                       help='server rounds per variant (default 12)')
     group.add_argument('--no-server', action='store_true',
                        help='skip the gunicorn+wrk part')
     group.add_argument('--percall-variants', default=','.join(
@@ -121,37 +123,52 @@ def through_server(variants, seconds, rounds, workdir, redis_url,
                    otel_processor='simple'):
     """{'wall': {variant: [...]}, 'cpu': {variant: [...]}} in us/request.
 
-    ``wall`` is 1e6 / requests per second; ``cpu`` the worker's user +
-    system CPU time per request, which other processes' load disturbs
-    less.
+    Every variant's server runs for the whole benchmark (an idle sync
+    worker costs nothing) and wrk visits them in turn, ``seconds`` each,
+    ``rounds`` times, so a burst of load from elsewhere spoils one short
+    run of each variant rather than every run of one.  ``wall`` is
+    1e6 / requests per second; ``cpu`` the worker's user + system CPU
+    time per request.
     """
     figures = {'wall': {variant: [] for variant in variants},
                'cpu': {variant: [] for variant in variants}}
     post = harness.wrk_post if harness.WRK else harness.python_post
-    for _round, variant in harness.interleaved(variants, rounds):
-        log_path = _log_path(workdir, 'server-' + variant)
-        env = {'BENCH_VARIANT': variant, 'BENCH_APP': 'json',
-               'BENCH_LOG': log_path, 'BENCH_REDIS_URL': redis_url or '',
-               'BENCH_OTEL_PROCESSOR': otel_processor}
-        headers = dict(wrappers.request_headers(variant),
-                       **{'Content-Type': 'application/json'})
-        with harness.Gunicorn('wrappers:pipeline_from_env()', env) as server:
-            url = server.url + '/v2/images'
-            worker = server.worker()
-            post(url, apps.REQUEST_BODY, headers, 1)       # warm-up
+    with contextlib.ExitStack() as stack:
+        servers = {}
+        for variant in variants:
+            env = {'BENCH_VARIANT': variant, 'BENCH_APP': 'json',
+                   'BENCH_LOG': _log_path(workdir, 'server-' + variant),
+                   'BENCH_REDIS_URL': redis_url or '',
+                   'BENCH_OTEL_PROCESSOR': otel_processor}
+            server = stack.enter_context(harness.Gunicorn(
+                'wrappers:pipeline_from_env()', env))
+            headers = dict(wrappers.request_headers(variant),
+                           **{'Content-Type': 'application/json'})
+            servers[variant] = (server.url + '/v2/images', headers,
+                                server.worker())
+        for variant in variants:
+            url, headers, _worker = servers[variant]
+            post(url, apps.REQUEST_BODY, headers, 1)        # warm-up
+            _reset_records(variant, workdir, redis_url)
+        for _round, variant in harness.interleaved(variants, rounds):
+            url, headers, worker = servers[variant]
             cpu = harness.cpu_seconds(worker)
             requests, elapsed = post(url, apps.REQUEST_BODY, headers,
                                      seconds)
             cpu = harness.cpu_seconds(worker) - cpu
-        figures['wall'][variant].append(elapsed / requests * 1e6)
-        figures['cpu'][variant].append(cpu / requests * 1e6)
-        wrappers.check_recorded(variant, log_path, redis_url,
-                                int(requests * 0.9))
-        if os.path.exists(log_path):
-            os.unlink(log_path)
-        if variant == 'osprofiler':
-            _flush_redis(redis_url)
+            figures['wall'][variant].append(elapsed / requests * 1e6)
+            figures['cpu'][variant].append(cpu / requests * 1e6)
+            wrappers.check_recorded(
+                variant, _log_path(workdir, 'server-' + variant),
+                redis_url, int(requests * 0.9))
+            _reset_records(variant, workdir, redis_url)
     return figures
+
+
+def _reset_records(variant, workdir, redis_url):
+    _truncate(_log_path(workdir, 'server-' + variant))
+    if variant == 'osprofiler':
+        _flush_redis(redis_url)
 
 
 def _added(figures, variant):
@@ -166,7 +183,8 @@ def _ratio(numerator, denominator):
     return numerator / denominator
 
 
-def rows_for(section, figures, unit='us/call', in_process=False):
+def rows_for(section, figures, unit='us/call', in_process=False,
+             otel_processor='simple'):
     rows = [harness.row(section, '(a) bare app',
                         harness.median(figures['bare']), unit,
                         note='median of %d rounds' % len(figures['bare']))]
@@ -174,6 +192,10 @@ def rows_for(section, figures, unit='us/call', in_process=False):
               'rh-on': '(c) requestshook enabled, file',
               'osprofiler': '(d) osprofiler + redis',
               'otel': '(e) OpenTelemetry SDK, file'}
+    notes = {'rh-on': '2 events/call, both bodies kept',
+             'osprofiler': '2 redis LPUSH/call',
+             'otel': '%sSpanProcessor, 1 JSON span/call' % (
+                 otel_processor.capitalize())} if in_process else {}
     added = {}
     for variant, label in labels.items():
         if variant not in figures:
@@ -184,7 +206,7 @@ def rows_for(section, figures, unit='us/call', in_process=False):
             # Through a server the noise floor is far above 2 us.
             goal, met = '<= 2', added[variant] <= 2
         rows.append(harness.row(section, label + ': added', added[variant],
-                                unit, goal, met))
+                                unit, goal, met, notes.get(variant, '')))
     if 'rh-on' in added and 'otel' in added:
         ratio = _ratio(added['rh-on'], added['otel'])
         rows.append(harness.row(section, 'requestshook / OTel (added)',
@@ -206,7 +228,8 @@ def run(args, workdir):
         figures = in_process(variants, args.percall_iterations,
                              args.percall_rounds, workdir, redis_url,
                              args.otel_processor)
-        rows += rows_for(SECTION_IN, figures, in_process=True)
+        rows += rows_for(SECTION_IN, figures, in_process=True,
+                         otel_processor=args.otel_processor)
         if not args.no_server:
             figures = through_server(variants, args.server_seconds,
                                      args.server_rounds, workdir, redis_url,

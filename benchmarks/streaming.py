@@ -46,8 +46,8 @@ def add_arguments(parser):
     group = parser.add_argument_group('streaming (3)')
     group.add_argument('--stream-bytes', type=int, default=GIB,
                        help='bytes PUT and GET per round (default 1 GiB)')
-    group.add_argument('--stream-rounds', type=int, default=3,
-                       help='rounds per variant (default 3)')
+    group.add_argument('--stream-rounds', type=int, default=5,
+                       help='rounds per variant (default 5)')
 
 
 def put(port, size):
