@@ -50,7 +50,8 @@ class FlowSummary(object):
     """What ``requestshook flows`` shows of a flow, updated per event."""
 
     __slots__ = ('key', 'index', 'start_ts', 'end_ts', 'root', 'rooted',
-                 'hops', 'services', 'error_ids', 'matched', 'events')
+                 'hops', 'services', 'guessed', 'error_ids', 'matched',
+                 'events')
 
     def __init__(self, key, index, record):
         self.key = key
@@ -60,16 +61,27 @@ class FlowSummary(object):
         self.rooted = _is_main_root(record)
         self.hops = 0
         self.services = {}
+        # Callee names only a caller gave (its URL map may guess one the
+        # callee calls itself otherwise), by hop id, until the callee
+        # names itself.
+        self.guessed = {}
         self.error_ids = set()
         self.matched = False
         self.events = None
 
-    def request_seen(self, record):
+    def request_seen(self, record, first):
         if not self.rooted and _is_main_root(record):
             self.root = _call(record)
             self.rooted = True
-        self.services[record.get('from')] = None
-        self.services[record.get('to')] = None
+        services = self.services
+        services[record.get('from')] = None
+        callee = record.get('to')
+        if record.get('side') == event.SERVER:
+            services[callee] = None
+            if self.guessed:
+                self.guessed.pop(record.get('id'), None)
+        elif first and callee not in services:
+            self.guessed[record.get('id')] = callee
 
     @property
     def errors(self):
@@ -77,7 +89,9 @@ class FlowSummary(object):
 
     @property
     def service_names(self):
-        return [name for name in self.services if name]
+        names = dict(self.services)
+        names.update((name, None) for name in self.guessed.values())
+        return [name for name in names if name]
 
     @property
     def duration_ms(self):
@@ -200,7 +214,8 @@ def scan(source, spec=None, grep=None):
     for line, record in source:
         hop_id = record.get('id')
         summary = hop_flows.get(hop_id)
-        if summary is None:
+        first = summary is None
+        if first:
             parent = record.get('parent')
             if parent:
                 summary = hop_flows.get(parent)
@@ -226,7 +241,7 @@ def scan(source, spec=None, grep=None):
                 summary.start_ts = ts
         kind = record.get('event')
         if kind == REQUEST:
-            summary.request_seen(record)
+            summary.request_seen(record, first)
         elif kind == ERROR or (record.get('status') or 0) >= 500:
             summary.error_ids.add(hop_id)
         if needle is not None and not summary.matched and \

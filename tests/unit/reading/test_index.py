@@ -187,3 +187,19 @@ def test_remembered_hops_are_bounded(monkeypatch):
     # parent runs, long before its id is forgotten.
     assert [s.hops for s in summaries] == [4] * 5
     assert sizes == [4, 4, 4]
+
+
+def test_services_prefer_the_callees_own_name():
+    log = sample.LogMaker()
+    command = sample.Command()
+    with log.call('openstack', 'glance-api', 'GET', 'http://h:9292/v2',
+                  parent=command):
+        pass
+    with log.call('openstack', 'nova-api', 'GET', 'http://h:8774/v2.1',
+                  parent=command, sides=(event.CLIENT,)):
+        pass
+    for record in log.events:
+        if record['side'] == event.CLIENT:
+            record['to'] = record['url'].split('/')[2]
+    summary, = index.scan(_records(log.events))
+    assert summary.service_names == ['openstack', 'glance-api', 'h:8774']
