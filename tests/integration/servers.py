@@ -123,7 +123,8 @@ class Service(object):
             return [int(pid) for pid in stream.read().split()]
 
     def stderr(self):
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text(errors='replace')
 
     def stop(self):
@@ -137,8 +138,11 @@ class Service(object):
         self._stderr.close()
 
 
-def read_events(log_file, expected=0, timeout=10):
-    """Events of the log; waits until there are ``expected`` of them."""
+def read_events(log_file, expected=0, timeout=10, url_part=None):
+    """Events of the log (with ``url_part`` in their URL, if given).
+
+    Waits until there are ``expected`` of them (or ``timeout`` passed).
+    """
     from requestshook import event
     deadline = time.monotonic() + timeout
     while True:
@@ -146,6 +150,8 @@ def read_events(log_file, expected=0, timeout=10):
         if os.path.exists(str(log_file)):
             with open(str(log_file), 'rb') as stream:
                 events = [event.decode(line) for line in stream]
+        if url_part is not None:
+            events = [e for e in events if url_part in e['url']]
         if len(events) >= expected or time.monotonic() > deadline:
             return events
         time.sleep(0.1)
