@@ -247,3 +247,12 @@ def test_extra_checks_each_service_echoes_the_header(devstack):
     assert strict.returncode != 0
     assert b'ERROR: requestshook: some services are not recorded' in \
         strict.stderr
+
+
+@pytest.mark.parametrize('script', ['devstack/plugin.sh', 'devstack/settings'])
+def test_shellcheck_is_clean(script):
+    if shutil.which('shellcheck') is None:
+        pytest.skip('shellcheck (Debian package) is not installed')
+    result = subprocess.run(['shellcheck', '-s', 'bash', script], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert result.returncode == 0, result.stdout.decode()

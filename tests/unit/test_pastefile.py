@@ -355,3 +355,21 @@ def test_symlinked_file_is_edited_through_the_link(tmp_path):
                    backup=False)
     assert os.path.islink(str(link))
     assert 'requestshook' in real.read_text()
+
+
+@pytest.mark.parametrize('pipeline, before', [
+    # devstack's swift proxy: no proxy-logging at the front.
+    ('catch_errors gatekeeper healthcheck cache bulk tempurl ratelimit '
+     'crossdomain container_sync authtoken keystoneauth copy slo dlo '
+     'versioned_writes proxy-logging proxy-server', 'healthcheck'),
+    # Only the first proxy-logging of the leading run counts.
+    ('catch_errors proxy-logging proxy-logging proxy-server',
+     'proxy-logging'),
+    # A pipeline that starts with its app's neighbour.
+    ('authtoken app', None),
+])
+def test_placement_rule(pipeline, before):
+    names = pipeline.split()
+    position = pastefile.placement(names)
+    assert (names[position - 1] if position else None) == before
+    assert names[:position].count('proxy-logging') <= 1
