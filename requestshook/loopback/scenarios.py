@@ -28,6 +28,9 @@ from requestshook.reading import index
 from requestshook.reading import source
 
 IMAGE_NAME = 'cirros-loopback-disk'
+# The commands run in the run's folder and name these files as a user would.
+IMAGE_FILE = IMAGE_NAME + '.qcow2'
+SAVED_FILE = IMAGE_NAME + '-saved.img'
 PAYLOAD_BYTES = 1 << 20
 SETTLE_TIMEOUT = 10.0
 
@@ -66,7 +69,7 @@ def sha256(path):
         return hashlib.sha256(data.read()).hexdigest()
 
 
-def create_argv(image_file, name=IMAGE_NAME):
+def create_argv(image_file=IMAGE_FILE, name=IMAGE_NAME):
     return ['image', 'create', '--disk-format', 'qcow2', '--file',
             image_file, '--public', '--format', 'json', name]
 
@@ -74,7 +77,7 @@ def create_argv(image_file, name=IMAGE_NAME):
 CREATE = ('image-create', 'openstack image create')
 
 
-def followups(image_id, saved_file):
+def followups(image_id, saved_file=SAVED_FILE):
     """``(name, title, argv)`` of the scenarios after ``image create``."""
     return [
         ('image-list', 'openstack image list', ['image', 'list', '--all']),
@@ -92,7 +95,7 @@ def followups(image_id, saved_file):
     ]
 
 
-NAMES = [CREATE[0]] + [name for name, _, _ in followups('x', 'x')]
+NAMES = [CREATE[0]] + [name for name, _, _ in followups('x')]
 
 
 class ScenarioFailed(Exception):
@@ -108,13 +111,13 @@ def run(stack, folder, on_result=None, record=True):
     """
     os.makedirs(folder, exist_ok=True)
     outcome = Run(folder=folder,
-                  image_file=os.path.join(folder, IMAGE_NAME + '.qcow2'),
-                  saved_file=os.path.join(folder, IMAGE_NAME + '-saved.img'))
+                  image_file=os.path.join(folder, IMAGE_FILE),
+                  saved_file=os.path.join(folder, SAVED_FILE))
     if not os.path.exists(outcome.image_file):
         qcow2.write(outcome.image_file, os.urandom(PAYLOAD_BYTES))
 
     def one(name, title, argv):
-        done = stack.openstack(argv, record=record)
+        done = stack.openstack(argv, record=record, cwd=folder)
         result = Result(name, title, argv, done.trace_id, done.returncode,
                         done.stdout, done.stderr)
         outcome.results[name] = result
@@ -126,9 +129,9 @@ def run(stack, folder, on_result=None, record=True):
                                     done.stdout, done.stderr))
         return result
 
-    created = one(*CREATE, argv=create_argv(outcome.image_file))
+    created = one(*CREATE, argv=create_argv())
     outcome.image_id = json.loads(created.stdout)['id']
-    for name, title, argv in followups(outcome.image_id, outcome.saved_file):
+    for name, title, argv in followups(outcome.image_id):
         one(name, title, argv)
         if name == 'image-save':
             outcome.saved_sha256 = sha256(outcome.saved_file)

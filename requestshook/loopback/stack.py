@@ -135,12 +135,14 @@ class Stack(object):
             for future in [pool.submit(run_chain, chain) for chain in chains]:
                 future.result()
 
-    def openstack(self, args, record=True, timeout=300, input=None):
+    def openstack(self, args, record=True, timeout=300, input=None,
+                  cwd=None):
         """Run ``openstack ARGS``, recorded as one flow named openstack.
 
-        Returns the ``subprocess.CompletedProcess`` (text output) with
-        ``trace_id``: the flow's trace, as ``requestshook record`` says
-        (None when not recorded).
+        It runs in ``cwd`` (default: the stack folder).  Returns the
+        ``subprocess.CompletedProcess`` (text output) with ``trace_id``:
+        the flow's trace, as ``requestshook record`` says (None when not
+        recorded).
         """
         argv = [self.venv.bin('openstack')] + list(args)
         if record:
@@ -148,7 +150,7 @@ class Stack(object):
                     'openstack', '--'] + argv
         done = subprocess.run(argv, env=self.cli_env(), input=input,
                               capture_output=True, text=True,
-                              timeout=timeout, cwd=self.root)
+                              timeout=timeout, cwd=cwd or self.root)
         said = _RECORDED_TRACE.search(done.stderr) if record else None
         done.trace_id = said.group(1) if said else None
         return done
