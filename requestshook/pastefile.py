@@ -283,8 +283,10 @@ def _set_service_name(lines, section, service_name):
     option = section.option('service_name')
     if option is None:
         at = section.end
-        lines.insert(at, 'service_name = %s%s' % (service_name,
-                                                  _newline(lines[at - 1])))
+        newline = _newline(''.join(lines))
+        if not lines[at - 1].endswith('\n'):
+            lines[at - 1] += newline
+        lines.insert(at, 'service_name = %s%s' % (service_name, newline))
         return
     if [w.text for w in option.words] == [service_name]:
         return

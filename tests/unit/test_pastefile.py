@@ -373,3 +373,12 @@ def test_placement_rule(pipeline, before):
     position = pastefile.placement(names)
     assert (names[position - 1] if position else None) == before
     assert names[:position].count('proxy-logging') <= 1
+
+
+def test_hand_written_section_without_service_name_gets_one():
+    text = ('[pipeline:main]\npipeline = cors requestshook app\n'
+            '[filter:requestshook]\n'
+            'paste.filter_factory = requestshook.middleware:filter_factory')
+    inserted = pastefile.insert(text, 'nova-api')
+    assert inserted == text + '\nservice_name = nova-api\n'
+    assert pastefile.service_name_of(inserted) == 'nova-api'
