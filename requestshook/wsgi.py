@@ -34,20 +34,20 @@ While the application is imported, ``sys.argv`` holds the program name
 only: keystone hands ``sys.argv`` to oslo.config, which rejects the
 server's own options (gunicorn's ``-b``, ``--workers``...).
 
-A WSGI file of your own can call :func:`make_application` instead.
+The application is built when this module is imported with
+``REQUESTSHOOK_WSGI_APP`` set (uwsgi reads ``application`` from the
+module's dict).  A WSGI file of your own can call :func:`make_application`
+instead.
 """
 
 import importlib
+import os
 import sys
-import threading
 
 from requestshook import identity
 
 APP_ENV = 'REQUESTSHOOK_WSGI_APP'
 SERVICE_NAME_ENV = 'REQUESTSHOOK_SERVICE_NAME'
-
-_lock = threading.Lock()
-_loaded = {}
 
 
 class ConfigurationError(Exception):
@@ -115,13 +115,13 @@ def application_from_environment(environ):
 
 
 def __getattr__(name):
-    # ``application`` is built when the server asks for it, not when this
-    # module is merely imported.
-    if name != 'application':
-        raise AttributeError(name)
-    with _lock:
-        if 'application' not in _loaded:
-            import os
-            _loaded['application'] = application_from_environment(
-                os.environ)
-        return _loaded['application']
+    # Only reached when the module was imported without the variable.
+    if name == 'application':
+        return application_from_environment(os.environ)
+    raise AttributeError(name)
+
+
+if os.environ.get(APP_ENV):
+    # Built at import: uwsgi looks ``application`` up in the module's
+    # dict, where a module __getattr__ is never asked.
+    application = application_from_environment(os.environ)
