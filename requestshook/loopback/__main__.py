@@ -46,8 +46,9 @@ def _up(args):
         pointer.write(stack.root)
     # Detached: the services outlive this process on purpose.
     processes.forget(stack.children)
-    progress.say('the stack runs; stop it with: python -m '
-                 'requestshook.loopback down')
+    progress.say('the stack runs; read what it recorded with: '
+                 'requestshook flows --log %s' % stack.log_file)
+    progress.say('stop it with: python -m requestshook.loopback down')
     print('. %s' % openrc)
     return 0
 

@@ -41,8 +41,7 @@ def _die_with_parent():
 def start_time(pid):
     """The kernel's start time of ``pid`` (tells a reused pid apart)."""
     try:
-        with open('/proc/%d/stat' % pid) as stat:
-            return int(stat.read().rsplit(')', 1)[1].split()[19])
+        return int(_stat_fields(pid)[19])
     except (OSError, IndexError, ValueError):
         return None
 
@@ -84,14 +83,28 @@ class Child(object):
             pass
 
 
+def _stat_fields(pid):
+    """``/proc/PID/stat`` after the command name: state is [0], pgid [2]."""
+    with open('/proc/%s/stat' % pid) as stat:
+        return stat.read().rsplit(')', 1)[1].split()
+
+
 def _group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether a process of the group still runs.
+
+    Zombies do not count: a detached stack's processes are reaped by
+    init, in its own time.
+    """
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _stat_fields(entry)
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ('Z', 'X'):
+            return True
+    return False
 
 
 def kill_group(pid, started, grace=10.0):

@@ -333,9 +333,9 @@ class Stack(object):
     def write_openrc(self):
         """A file to source for the CLI and requestshook of this stack."""
         path = self.site.path('openrc')
-        names = sorted(key for key in self.cli_env()
+        env = self.cli_env(REQUESTSHOOK_LOG_FILE=self.log_file)
+        names = sorted(key for key in env
                        if key.startswith(('OS_', 'REQUESTSHOOK_')))
-        env = self.cli_env()
         lines = ['export %s=%s' % (name, shlex.quote(env[name]))
                  for name in names]
         lines.append('export PATH=%s:"$PATH"'
