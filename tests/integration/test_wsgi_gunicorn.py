@@ -10,10 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""gunicorn serving ``requestshook.wsgi:application`` around an app that,
-like keystone, parses ``sys.argv`` when it is imported."""
+"""gunicorn and uwsgi serving ``requestshook.wsgi:application`` around an
+app that, like keystone, parses ``sys.argv`` when it is imported."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,3 +105,58 @@ def test_gunicorn_serves_the_wrapped_app(gunicorn):
     assert [(e['event'], e['side'], e['to'], e['id']) for e in events] == [
         ('request', 'server', 'keystone', hop_id),
         ('response', 'server', 'keystone', hop_id)]
+
+
+UWSGI_INI = """\
+[uwsgi]
+http-socket = 127.0.0.1:%(port)d
+module = requestshook.wsgi:application
+env = REQUESTSHOOK_WSGI_APP=fake_keystone:application
+env = REQUESTSHOOK_SERVICE_NAME=keystone
+env = REQUESTSHOOK_CONFIG=%(config)s
+pythonpath = %(folder)s
+home = %(venv)s
+master = true
+die-on-term = true
+processes = 1
+lazy-apps = true
+add-header = Connection: close
+"""
+
+
+def test_uwsgi_serves_the_wrapped_app(tmp_path):
+    # The ini devstack's plugin writes for keystone, in uwsgi for real.
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    uwsgi = shutil.which('uwsgi', path=os.path.join(venv, 'bin') +
+                         os.pathsep + os.environ.get('PATH', ''))
+    if uwsgi is None:
+        pytest.skip('uwsgi is not installed')
+    (tmp_path / 'fake_keystone.py').write_text(TARGET)
+    log = tmp_path / 'rh.log'
+    config = tmp_path / 'rh.conf'
+    config.write_text('[DEFAULT]\nlog_file = %s\n' % log)
+    port = _free_port()
+    ini = tmp_path / 'uwsgi.ini'
+    ini.write_text(UWSGI_INI % {'port': port, 'config': config,
+                                'folder': tmp_path, 'venv': venv})
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith('REQUESTSHOOK_')}
+    process = subprocess.Popen([uwsgi, '--ini', str(ini)], env=env,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        status, headers, body = _get('http://127.0.0.1:%d/v3' % port,
+                                     time.monotonic() + 60)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert status == 200 and body == b'{"version": "v3"}'
+    with open(str(log), 'rb') as stream:
+        events = [event.decode(line) for line in stream]
+    assert [(e['event'], e['to'], e['id']) for e in events] == [
+        ('request', 'keystone', headers[event.HEADER_REQUEST_ID]),
+        ('response', 'keystone', headers[event.HEADER_REQUEST_ID])]
