@@ -40,6 +40,7 @@ from requestshook import event
 from requestshook import identity
 from requestshook import outbound
 from requestshook import report
+from requestshook import trust
 
 _REPORTER = report.Reporter()
 
@@ -50,6 +51,7 @@ KEY_REQUEST_ID = event.environ_key(event.HEADER_REQUEST_ID)
 KEY_REQUEST_FROM = event.environ_key(event.HEADER_REQUEST_FROM)
 KEY_TRACE_ID = event.environ_key(event.HEADER_TRACE_ID)
 KEY_PARENT_ID = event.environ_key(event.HEADER_PARENT_ID)
+KEY_HMAC = event.environ_key(trust.HEADER_HMAC)
 _ECHOED_LOWER = tuple(name.lower() for name in event.ECHOED_HEADERS)
 
 
@@ -65,6 +67,21 @@ def _id_from(environ, key):
     if isinstance(value, str) and _ID.match(value):
         return value
     return None
+
+
+def _claimed_ids(environ, hmac_keys):
+    """The caller's ids, each None when absent, junk or not trusted."""
+    ids = {KEY_REQUEST_ID: None, KEY_TRACE_ID: None, KEY_PARENT_ID: None,
+           KEY_REQUEST_FROM: None}
+    if hmac_keys and not trust.verify(
+            hmac_keys, environ.get(KEY_HMAC), environ.get(KEY_REQUEST_ID),
+            environ.get(KEY_REQUEST_FROM), environ.get(KEY_TRACE_ID),
+            environ.get(KEY_PARENT_ID)):
+        return ids
+    for key in (KEY_REQUEST_ID, KEY_TRACE_ID, KEY_PARENT_ID):
+        ids[key] = _id_from(environ, key)
+    ids[KEY_REQUEST_FROM] = identity.clean_name(environ.get(KEY_REQUEST_FROM))
+    return ids
 
 
 def _request_headers(environ):
@@ -119,13 +136,14 @@ def describe(exc):
 class InboundCall(object):
     """One request the filter serves: ids, observed bodies, events."""
 
-    def __init__(self, recorder, environ, service):
+    def __init__(self, recorder, environ, service, hmac_keys=()):
         self.recorder = recorder
         self.started = time.monotonic()
-        self.hop_id = _id_from(environ, KEY_REQUEST_ID) or event.new_id()
-        self.trace = _id_from(environ, KEY_TRACE_ID) or event.new_id()
-        self.parent = _id_from(environ, KEY_PARENT_ID)
-        self.caller = (identity.clean_name(environ.get(KEY_REQUEST_FROM))
+        claimed = _claimed_ids(environ, hmac_keys)
+        self.hop_id = claimed[KEY_REQUEST_ID] or event.new_id()
+        self.trace = claimed[KEY_TRACE_ID] or event.new_id()
+        self.parent = claimed[KEY_PARENT_ID]
+        self.caller = (claimed[KEY_REQUEST_FROM]
                        or identity.caller_from_user_agent(
                            environ.get('HTTP_USER_AGENT'))
                        or UNKNOWN_CALLER)
@@ -259,17 +277,20 @@ class RequestsHook(object):
         self._configured_name = (conf.get('service_name') or '').strip() \
             or None
         self._recorder = None
+        self._hmac_keys = ()
         try:
+            self._hmac_keys = trust.parse_keys(conf.get('hmac_keys'))
             if recorder is None:
                 from requestshook import recorder as recorder_module
                 overrides = {key: value for key, value in conf.items()
-                             if key != 'config_file'}
+                             if key not in ('config_file', 'hmac_keys')}
                 recorder = recorder_module.get_recorder(
                     config_file=conf.get('config_file') or None,
                     overrides=overrides)
             self._process_name = identity.service_name()
             outbound.install(recorder=recorder,
-                             service_name=self._configured_name)
+                             service_name=self._configured_name,
+                             hmac_key=(self._hmac_keys or [None])[0])
             self._recorder = recorder
         except Exception as exc:
             _internal_failure('loading the filter', exc)
@@ -286,7 +307,8 @@ class RequestsHook(object):
         if not enabled:
             return self.app(environ, start_response)
         try:
-            call = InboundCall(self._recorder, environ, self.service_name())
+            call = InboundCall(self._recorder, environ, self.service_name(),
+                               self._hmac_keys)
             if call.recorded:
                 start_response = call.wrap_start_response(start_response)
         except Exception as exc:
@@ -339,8 +361,9 @@ class RequestsHook(object):
 def filter_factory(global_conf, **local_conf):
     """paste.deploy filter factory (``[filter:requestshook]``).
 
-    ``local_conf`` holds ``service_name``, optionally ``config_file``, and
-    any requestshook option, which wins over the configuration file.
+    ``local_conf`` holds ``service_name``, optionally ``config_file`` and
+    ``hmac_keys`` (see :mod:`requestshook.trust`), and any requestshook
+    option, which wins over the configuration file.
     """
     def requestshook_filter(app):
         return RequestsHook(app, local_conf)

@@ -43,6 +43,7 @@ from requestshook import context
 from requestshook import event
 from requestshook import identity
 from requestshook import report
+from requestshook import trust
 
 _REPORTER = report.Reporter()
 
@@ -57,6 +58,7 @@ class _Settings(object):
         self.service_name = None
         self.one_trace = False
         self.process_name = None
+        self.hmac_key = None
 
 
 _settings = _Settings()
@@ -69,17 +71,20 @@ def _internal_failure(where, exc):
         'goes on unrecorded.', where, type(exc).__name__, exc)
 
 
-def install(recorder=None, service_name=None):
+def install(recorder=None, service_name=None, hmac_key=None):
     """Install the hook once per process; safe to call again.
 
-    ``recorder`` and ``service_name`` are kept unless the process already
-    gave some (the first paste filter or an explicit :func:`enable`).
+    ``recorder``, ``service_name`` and ``hmac_key`` are kept unless the
+    process already gave some (the first paste filter or an explicit
+    :func:`enable`).
     """
     with _settings.lock:
         if recorder is not None and _settings.recorder is None:
             _settings.recorder = recorder
         if service_name and not _settings.service_name:
             _settings.service_name = service_name
+        if hmac_key and not _settings.hmac_key:
+            _settings.hmac_key = hmac_key
         if _settings.installed:
             return
         _settings.installed = True
@@ -87,12 +92,13 @@ def install(recorder=None, service_name=None):
 
 
 def enable(service_name=None, config_file=None, one_trace=False,
-           overrides=None):
+           overrides=None, hmac_key=None):
     """Record the calls this process makes with python-requests.
 
     For processes with no paste pipeline: daemons (``nova-compute``) and
     clients (the ``openstack`` CLI).  ``one_trace`` makes every call made
     outside an inbound call part of one flow for this process's lifetime.
+    ``hmac_key`` signs the ids sent (see :mod:`requestshook.trust`).
     Returns the recorder used.
     """
     from requestshook import recorder as recorder_module
@@ -103,6 +109,8 @@ def enable(service_name=None, config_file=None, one_trace=False,
         if service_name:
             _settings.service_name = service_name
         _settings.one_trace = bool(one_trace)
+        if hmac_key:
+            _settings.hmac_key = hmac_key
     install()
     return recorder
 
@@ -255,6 +263,12 @@ class OutboundCall(object):
             headers[event.HEADER_PARENT_ID] = self.parent
         else:
             headers.pop(event.HEADER_PARENT_ID, None)
+        if _settings.hmac_key:
+            headers[trust.HEADER_HMAC] = trust.sign(
+                _settings.hmac_key, self.hop_id, self.caller, self.trace,
+                self.parent)
+        else:
+            headers.pop(trust.HEADER_HMAC, None)
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
             self.recorder.emit(event.request_event(

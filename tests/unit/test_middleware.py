@@ -23,9 +23,20 @@ import webob
 from requestshook import context
 from requestshook import event
 from requestshook import middleware
+from requestshook import outbound
+from requestshook import trust
 from tests.unit import fake_recorder
 
 ECHOED = {name.lower() for name in event.ECHOED_HEADERS}
+
+
+@pytest.fixture(autouse=True)
+def installs(monkeypatch):
+    """Loading the filter installs the outbound hook: not in this process."""
+    calls = []
+    monkeypatch.setattr(outbound, 'install',
+                        lambda **kwargs: calls.append(kwargs))
+    return calls
 
 
 def serve(app, environ, close=True, stop_after=None):
@@ -468,3 +479,47 @@ class _no_warning(object):
 
     def __exit__(self, *exc_info):
         return self._catcher.__exit__(*exc_info)
+
+
+def _claimed_headers(signature_key=None):
+    headers = {event.HEADER_REQUEST_ID: 'a' * 32,
+               event.HEADER_REQUEST_FROM: 'openstack',
+               event.HEADER_TRACE_ID: 'b' * 32,
+               event.HEADER_PARENT_ID: 'c' * 32,
+               'User-Agent': 'curl/8.5.0'}
+    if signature_key:
+        headers[trust.HEADER_HMAC] = trust.sign(
+            signature_key, 'a' * 32, 'openstack', 'b' * 32, 'c' * 32)
+    return headers
+
+
+@pytest.mark.parametrize('signed_with, trusted', [
+    ('key-2', True), ('other', False), (None, False)])
+def test_hmac_keys_decide_whether_ids_are_used(signed_with, trusted):
+    rec = fake_recorder.FakeRecorder()
+    hooked = make_filter(json_app, rec, hmac_keys='key-1, key-2')
+    serve(hooked, environ_for(headers=_claimed_headers(signed_with)))
+    request = rec.events[0]
+    claimed = ('a' * 32, 'b' * 32, 'c' * 32, 'openstack')
+    seen = (request['id'], request['trace'], request['parent'],
+            request['from'])
+    if trusted:
+        assert seen == claimed
+    else:
+        assert seen[0] != claimed[0] and seen[1] != claimed[1]
+        assert seen[2:] == (None, 'curl')
+
+
+def test_without_hmac_keys_ids_are_labels():
+    rec = fake_recorder.FakeRecorder()
+    serve(make_filter(json_app, rec), environ_for(
+        headers=_claimed_headers()))
+    assert rec.events[0]['id'] == 'a' * 32
+    assert rec.events[0]['from'] == 'openstack'
+
+
+def test_loading_the_filter_installs_the_outbound_hook(installs):
+    rec = fake_recorder.FakeRecorder()
+    make_filter(json_app, rec, hmac_keys='k1,k2')
+    assert installs == [{'recorder': rec, 'service_name': 'glance-api',
+                         'hmac_key': 'k1'}]

@@ -28,6 +28,7 @@ import requests
 from requestshook import context
 from requestshook import event
 from requestshook import outbound
+from requestshook import trust
 from tests.unit import fake_recorder
 
 BIG = bytes(range(256)) * 4096     # 1 MiB
@@ -104,6 +105,7 @@ def rec(monkeypatch):
     monkeypatch.setattr(outbound._settings, 'recorder', recorder)
     monkeypatch.setattr(outbound._settings, 'service_name', 'client-cli')
     monkeypatch.setattr(outbound._settings, 'one_trace', False)
+    monkeypatch.setattr(outbound._settings, 'hmac_key', None)
     monkeypatch.delenv(context.TRACE_ID_ENV, raising=False)
     outbound.install()
     return recorder
@@ -314,3 +316,14 @@ def test_internal_failure_does_not_change_the_call(server, monkeypatch,
         assert requests.get(server + '/headers').status_code == 200
     assert len([r for r in caplog.records
                 if 'map broke' in r.getMessage()]) == 1
+
+
+def test_ids_are_signed_when_a_key_is_known(server, rec, monkeypatch):
+    seen = requests.get(server + '/headers').json()['headers']
+    assert trust.HEADER_HMAC not in seen
+    monkeypatch.setattr(outbound._settings, 'hmac_key', 'key-1')
+    seen = requests.get(server + '/headers').json()['headers']
+    assert trust.verify(
+        ['key-1'], seen[trust.HEADER_HMAC], seen[event.HEADER_REQUEST_ID],
+        seen[event.HEADER_REQUEST_FROM], seen[event.HEADER_TRACE_ID],
+        seen.get(event.HEADER_PARENT_ID))
