@@ -64,7 +64,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def do_GET(self):
-        if self.path == '/big':
+        if self.path == '/big' or self.path.startswith('/v1/'):
             return self._send(200, BIG, 'application/octet-stream')
         if self.path == '/gzip':
             return self._send(200, gzip.compress(b'{"zipped": true}'),
@@ -78,6 +78,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):
         data = self._body()
+        if self.path.startswith('/v1/'):
+            return self._send(201, b'', 'text/plain', [
+                ('Etag', hashlib.md5(data).hexdigest())])
         self._send(201, json.dumps({
             'size': len(data),
             'sha256': hashlib.sha256(data).hexdigest()}).encode())
@@ -85,10 +88,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_POST = do_PUT
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass    # clients closing early are part of the tests
+
+
 @pytest.fixture(scope='module')
 def server():
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    httpd.daemon_threads = True
+    httpd = Server(('127.0.0.1', 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -327,3 +336,27 @@ def test_ids_are_signed_when_a_key_is_known(server, rec, monkeypatch):
         ['key-1'], seen[trust.HEADER_HMAC], seen[event.HEADER_REQUEST_ID],
         seen[event.HEADER_REQUEST_FROM], seen[event.HEADER_TRACE_ID],
         seen.get(event.HEADER_PARENT_ID))
+
+
+def test_keystoneauth_session(server, rec):
+    session = pytest.importorskip('keystoneauth1.session')
+    seen = session.Session().get(server + '/v3', headers={
+        'X-Auth-Token': 'tok'}).json()['headers']
+    assert rec.kinds() == [('request', 'client'), ('response', 'client')]
+    assert seen[event.HEADER_REQUEST_ID] == rec.events[1]['id']
+    assert rec.events[1]['body']['size'] > 0
+
+
+def test_swiftclient_streams_both_ways(server, rec):
+    swift = pytest.importorskip('swiftclient.client')
+    _, chunks = swift.get_object(server + '/v1/AUTH_x', 'tok', 'c', 'o',
+                                 resp_chunk_size=65536)
+    assert b''.join(chunks) == BIG
+    etag = swift.put_object(server + '/v1/AUTH_x', 'tok', 'c', 'o',
+                            contents=io.BytesIO(BIG), chunk_size=65536)
+    assert etag == hashlib.md5(BIG).hexdigest()
+    assert [(e['event'], e['method']) for e in rec.events] == [
+        ('request', 'GET'), ('response', 'GET'),
+        ('request', 'PUT'), ('response', 'PUT')]
+    assert rec.events[1]['body']['size'] == len(BIG)
+    assert rec.events[3]['request_body']['size'] == len(BIG)
