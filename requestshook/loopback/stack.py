@@ -172,7 +172,11 @@ class Stack(object):
             self.set_capture(True)
             self._write_state()
         except BaseException:
+            # Keep the configs and the services' output for a post-mortem.
+            self.keep_root = True
             self.down()
+            progress.say('the stack did not come up; its files stay in %s'
+                         % self.root)
             raise
         progress.say('stack up in %.0fs: keystone %s, glance-api %s, '
                      'swift %s' % (time.monotonic() - started,
