@@ -174,6 +174,10 @@ def _install_project(venv, project_dir):
 
 def ensure(path=None, project_dir=PROJECT_DIR):
     """The stack venv, built or refreshed as needed."""
+    if not os.path.exists(os.path.join(project_dir, 'setup.cfg')):
+        raise RuntimeError('%s is not a requestshook source tree: run the '
+                           'demo and the functional tests from a clone '
+                           '(tox -e demo, tox -e functional)' % project_dir)
     venv = StackVenv(path or os.environ.get(ENV_VENV) or default_path())
     with _locked(venv.path):
         if _read(os.path.join(venv.path, PINNED_STAMP)) != pinned_text():
