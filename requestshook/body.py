@@ -177,21 +177,40 @@ class ObservedAppIter(object):
         self._on_done(how, exc)
 
 
-class ObservedSizedAppIter(ObservedAppIter):
-    """For an application iterator with a length (a list of chunks).
+class ObservedList(list):
+    """An application's list (or tuple) of chunks, as a list.
 
-    Servers such as wsgiref set Content-Length themselves when the result
-    is one chunk, so the length must stay visible.
+    Servers treat a list specially: wsgiref and eventlet set
+    Content-Length from it, and eventlet iterates it twice to do so.  The
+    chunks are in memory already, so the head is taken at once and the
+    list handed on as a list; its ``close()`` (the server calls it after
+    sending) calls ``on_done`` with :data:`FINISHED`.  A client going away
+    cannot be told apart from one served.
     """
 
-    def __len__(self):
-        return len(self._app_iter)
+    def __init__(self, chunks, head, on_done):
+        super(ObservedList, self).__init__(chunks)
+        self._inner_close = getattr(chunks, 'close', None)
+        self._on_done = on_done
+        self._closed = False
+        for chunk in chunks:
+            head.feed(chunk)
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._inner_close is not None:
+                self._inner_close()
+        except BaseException as exc:
+            self._on_done(RAISED, exc)
+            raise
+        self._on_done(FINISHED, None)
 
 
 def observe_app_iter(app_iter, head, on_done, scope=NO_SCOPE):
-    """Wrap ``app_iter``, keeping ``len()`` when it has one."""
-    try:
-        len(app_iter)
-    except Exception:
-        return ObservedAppIter(app_iter, head, on_done, scope)
-    return ObservedSizedAppIter(app_iter, head, on_done, scope)
+    """Wrap an application's result: a list stays a list."""
+    if isinstance(app_iter, (list, tuple)):
+        return ObservedList(app_iter, head, on_done)
+    return ObservedAppIter(app_iter, head, on_done, scope)

@@ -248,11 +248,35 @@ def test_scope_is_entered_around_each_step():
     assert log[:3] == ['enter', 'step', 'exit']
 
 
-def test_observe_app_iter_keeps_length_of_lists():
-    observed = body.observe_app_iter([b'a', b'b'], body.BodyHead(1),
-                                     _Ends())
-    assert len(observed) == 2
+def test_list_result_stays_a_list_that_can_be_iterated_twice():
+    ends, head = _Ends(), body.BodyHead(10)
+    observed = body.observe_app_iter([b'ab', b'cd'], head, ends)
+    assert isinstance(observed, list) and len(observed) == 2
+    # eventlet.wsgi sums len() over the result, then sends it
+    assert sum(map(len, observed)) == 4
+    assert b''.join(observed) == b'abcd'
+    assert head.head == b'abcd' and head.size == 4
+    observed.close()
+    observed.close()
+    assert ends.calls == [(body.FINISHED, None)]
+
+
+def test_list_subclass_close_is_called_once():
+    class Chunks(list):
+        closed = 0
+
+        def close(self):
+            self.closed += 1
+    chunks, ends = Chunks([b'x']), _Ends()
+    observed = body.observe_app_iter(chunks, body.BodyHead(10), ends)
+    observed.close()
+    observed.close()
+    assert chunks.closed == 1
+
+
+def test_other_results_are_iterators_without_length():
     generated = body.observe_app_iter(iter([b'a']), body.BodyHead(1),
                                       _Ends())
+    assert isinstance(generated, body.ObservedAppIter)
     with pytest.raises(TypeError):
         len(generated)
