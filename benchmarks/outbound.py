@@ -56,9 +56,9 @@ CLIENT_NAME = 'bench-client'
 def add_arguments(parser):
     group = parser.add_argument_group('outbound (2)')
     group.add_argument('--outbound-calls', type=int, default=250,
-                       help='calls per batch (default 250)')
+                       help='calls per batch')
     group.add_argument('--outbound-rounds', type=int, default=24,
-                       help='batches per variant (default 24)')
+                       help='batches per variant')
 
 
 def write_config(path, log_path, enabled):
@@ -228,7 +228,9 @@ def run(args, workdir, variants=VARIANTS):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_arguments(parser)
     parser.add_argument('--child', choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument('--url', help=argparse.SUPPRESS)

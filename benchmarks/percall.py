@@ -45,13 +45,13 @@ SECTION_SERVER_CPU = '1 per call, gunicorn worker CPU'
 def add_arguments(parser):
     group = parser.add_argument_group('per call (1)')
     group.add_argument('--percall-iterations', type=int, default=2000,
-                       help='calls per round in process (default 2000)')
+                       help='calls per round in process')
     group.add_argument('--percall-rounds', type=int, default=15,
-                       help='rounds in process (default 15)')
+                       help='rounds in process')
     group.add_argument('--server-seconds', type=int, default=1,
-                       help='wrk seconds per round (default 1)')
+                       help='wrk seconds per round')
     group.add_argument('--server-rounds', type=int, default=12,
-                       help='server rounds per variant (default 12)')
+                       help='server rounds per variant')
     group.add_argument('--no-server', action='store_true',
                        help='skip the gunicorn+wrk part')
     group.add_argument('--percall-variants', default=','.join(
@@ -59,7 +59,7 @@ def add_arguments(parser):
             wrappers.VARIANTS))
     group.add_argument('--otel-processor', choices=('simple', 'batch'),
                        default='simple',
-                       help='OpenTelemetry span processor (default simple)')
+                       help='OpenTelemetry span processor')
 
 
 def _start_response(status, headers, exc_info=None):
@@ -242,7 +242,9 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='bench-percall-') as workdir:

@@ -50,9 +50,9 @@ class ReaderBench(object):
     def add_arguments(parser):
         group = parser.add_argument_group('reader (5)')
         group.add_argument('--reader-bytes', type=int, default=10 ** 9,
-                           help='size of the generated log (default 1 GB)')
+                           help='size of the generated log')
         group.add_argument('--reader-rounds', type=int, default=2,
-                           help='rounds, best taken (default 2)')
+                           help='rounds, best taken')
 
     @staticmethod
     def run(args, workdir):

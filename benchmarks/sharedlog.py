@@ -46,9 +46,11 @@ WRITERS = ('recorder', 'raw')
 def add_arguments(parser):
     group = parser.add_argument_group('shared log (4)')
     group.add_argument('--sharedlog-events', type=int, default=200000,
-                       help='events in all (default 200000)')
-    group.add_argument('--sharedlog-processes', type=int, default=8)
-    group.add_argument('--sharedlog-threads', type=int, default=4)
+                       help='events in all')
+    group.add_argument('--sharedlog-processes', type=int, default=8,
+                       help='writer processes')
+    group.add_argument('--sharedlog-threads', type=int, default=4,
+                       help='writer threads per process')
 
 
 _SMALL_BODY = rh_event.body_record(apps.RESPONSE_BODY, len(apps.RESPONSE_BODY),
@@ -198,7 +200,9 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='bench-sharedlog-') as workdir:

@@ -52,9 +52,9 @@ MIB = 1 << 20
 def add_arguments(parser):
     group = parser.add_argument_group('streaming (3)')
     group.add_argument('--stream-bytes', type=int, default=GIB,
-                       help='bytes PUT and GET per round (default 1 GiB)')
+                       help='bytes PUT and GET per round')
     group.add_argument('--stream-rounds', type=int, default=7,
-                       help='rounds per variant (default 7)')
+                       help='rounds per variant')
 
 
 def put(port, size):
@@ -244,7 +244,9 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='bench-stream-') as workdir:
