@@ -113,6 +113,9 @@ def _uwsgi_name(uwsgi):
     wsgi_file = _opt(options, 'wsgi-file')
     if wsgi_file:
         return clean_name(_known(_script_name(wsgi_file)))
+    paste = _opt(options, 'paste')
+    if paste:
+        return _paste_name(paste.split(':', 1)[-1])
     module = _opt(options, 'module') or _opt(options, 'wsgi')
     if module:
         return clean_name(_known(module.split(':', 1)[0]))
@@ -140,14 +143,18 @@ def _gunicorn_name(argv):
         elif not arg.startswith('-') and app is None:
             app = arg
     if paste:
-        name = _script_name(paste)
-        for suffix in ('-paste', '_paste'):
-            if name.endswith(suffix):
-                name = name[:-len(suffix)]
-        return clean_name(name)
+        return _paste_name(paste)
     if app:
         return clean_name(_known(app.split(':', 1)[0]))
     return None
+
+
+def _paste_name(path):
+    name = _script_name(path)
+    for suffix in ('-paste', '_paste'):
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
+    return clean_name(name)
 
 
 def _script_name(path):

@@ -11,15 +11,17 @@
 # under the License.
 
 
-"""Real WSGI services for the capture tests: paste.deploy under gunicorn.
+"""Real WSGI services for the capture tests: paste.deploy under a server.
 
-Each service is a gunicorn process on 127.0.0.1 serving a paste.deploy
-file (``gunicorn --paste``) whose pipeline holds the requestshook filter
+Each service is a gunicorn (``gunicorn --paste``) or uwsgi (``uwsgi
+--paste config:``, as devstack serves the APIs) process on 127.0.0.1
+serving a paste.deploy file whose pipeline holds the requestshook filter
 (or not, to compare), and whose application lives in a module written
 into the test's folder.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +31,13 @@ import urllib.error
 import urllib.request
 
 START_TIMEOUT = 60
+SERVERS = ('gunicorn', 'uwsgi')
+
+
+def uwsgi_binary():
+    """uwsgi next to this Python, else on PATH; None when absent."""
+    here = os.path.join(os.path.dirname(sys.executable), 'uwsgi')
+    return here if os.access(here, os.X_OK) else shutil.which('uwsgi')
 
 
 def free_port():
@@ -75,10 +84,11 @@ def clean_environment(**extra):
 
 
 class Service(object):
-    """One gunicorn process serving a paste file; stop() always."""
+    """One server process serving a paste file; stop() always."""
 
     def __init__(self, folder, name, ini_text, pythonpath, workers=1,
-                 threads=1, env=None, port=None, preload=False):
+                 threads=1, env=None, port=None, preload=False,
+                 server='gunicorn'):
         self.name = name
         self.port = port or free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
@@ -88,13 +98,25 @@ class Service(object):
         self._stderr = open(str(self.stderr_path), 'wb')
         environment = clean_environment(PYTHONPATH=str(pythonpath))
         environment.update(env or {})
+        if server == 'uwsgi':
+            command = [
+                uwsgi_binary(), '--http-socket', '127.0.0.1:%d' % self.port,
+                '--paste', 'config:%s' % self.ini, '--master',
+                '--processes', str(workers), '--threads', str(threads),
+                '--need-app', '--die-on-term', '--home', sys.prefix,
+                '--pythonpath', str(pythonpath),
+                '--add-header', 'Connection: close'] + (
+                    [] if preload else ['--lazy-apps'])
+        else:
+            command = [
+                sys.executable, '-m', 'gunicorn', '--paste', str(self.ini),
+                '-b', '127.0.0.1:%d' % self.port, '--workers', str(workers),
+                '--threads', str(threads), '--timeout', '120',
+                '--graceful-timeout', '5'] + (
+                    ['--preload'] if preload else [])
         self.process = subprocess.Popen(
-            [sys.executable, '-m', 'gunicorn', '--paste', str(self.ini),
-             '-b', '127.0.0.1:%d' % self.port, '--workers', str(workers),
-             '--threads', str(threads), '--timeout', '120',
-             '--graceful-timeout', '5'] + (['--preload'] if preload else []),
-            env=environment, stdout=subprocess.DEVNULL, stderr=self._stderr,
-            cwd=str(folder))
+            command, env=environment, stdout=subprocess.DEVNULL,
+            stderr=self._stderr, cwd=str(folder))
 
     def wait_ready(self, path='/ready'):
         deadline = time.monotonic() + START_TIMEOUT

@@ -13,10 +13,13 @@
 
 """256 MiB up and down through the filter cost no memory and arrive whole.
 
-The same streaming application is served by gunicorn from a paste
-pipeline with the requestshook filter and from one without it.  Each
-moves 256 MiB up (a chunked PUT the application reads in 64 KiB pieces)
-and 256 MiB down (a generated response); the worker's peak RSS (VmHWM)
+The same streaming application is served (by gunicorn, and by uwsgi as
+devstack serves the APIs, when it is installed) from a paste pipeline
+with the requestshook filter and from one without it.  Each moves 256 MiB
+up (a PUT the application reads in 64 KiB pieces: chunked under
+gunicorn, with a Content-Length under uwsgi, which needs an option for
+chunked input) and 256 MiB down (a generated response); the worker's
+peak RSS (VmHWM)
 must grow by less than 32 MiB more with the filter than without, and the
 bytes must arrive unchanged (sha256 on both ends).  Data is generated on
 the fly on both sides, never written to disk.
@@ -105,14 +108,20 @@ def _expected_sha256(module, total):
     return digest.hexdigest()
 
 
-def _stream_through(service, module, total):
+def _upload(session, service, module, total, chunked):
+    headers = {} if chunked else {'Content-Length': str(total)}
+    return session.put(service.url + '/upload', data=module.blocks(total),
+                       headers=headers)
+
+
+def _stream_through(service, module, total, chunked):
     """Warm up, then 256 MiB up and down; returns the figures seen."""
     session = requests.Session()
     for small in (BLOCK, 2 * BLOCK):
-        session.put(service.url + '/upload', data=module.blocks(small))
+        _upload(session, service, module, small, chunked)
         session.get(service.url + '/download?%d' % small).content
     before = session.get(service.url + '/memory').json()
-    up = session.put(service.url + '/upload', data=module.blocks(total))
+    up = _upload(session, service, module, total, chunked)
     assert up.status_code == 200
     down_digest, down_size = hashlib.sha256(), 0
     with session.get(service.url + '/download?%d' % total,
@@ -135,28 +144,33 @@ def app_folder(tmp_path_factory):
     return folder
 
 
-def _measure(folder, hooked):
-    log_file = folder / ('hooked.log' if hooked else 'plain.log')
-    config = servers.write_config(folder / 'requestshook.conf', log_file)
-    name = 'hooked' if hooked else 'plain'
+def _measure(folder, hooked, server):
+    name = '%s-%s' % (server, 'hooked' if hooked else 'plain')
+    log_file = folder / ('%s.log' % name)
+    config = servers.write_config(folder / ('%s.conf' % name), log_file)
     service = servers.Service(folder, name, servers.paste_ini(
         'streaming_app:factory', 'big-svc' if hooked else None, config),
-        folder)
+        folder, server=server)
     try:
         service.wait_ready('/memory')
         module = _load_app_module(str(folder / 'streaming_app.py'))
-        return _stream_through(service, module, TOTAL), log_file, module
+        figures = _stream_through(service, module, TOTAL,
+                                  chunked=server == 'gunicorn')
+        return figures, log_file, module
     finally:
         service.stop()
 
 
+@pytest.mark.parametrize('server', servers.SERVERS)
 def test_256_mib_up_and_down_cost_no_memory_and_arrive_whole(app_folder,
-                                                             capsys):
-    plain, _, module = _measure(app_folder, hooked=False)
-    hooked, log_file, _ = _measure(app_folder, hooked=True)
+                                                             capsys, server):
+    if server == 'uwsgi' and not servers.uwsgi_binary():
+        pytest.skip('uwsgi is not installed')
+    plain, _, module = _measure(app_folder, False, server)
+    hooked, log_file, _ = _measure(app_folder, True, server)
     expected = _expected_sha256(module, TOTAL)
     with capsys.disabled():
-        print('\nstreaming %d MiB: %s' % (TOTAL >> 20, json.dumps({
+        print('\n%s streaming %d MiB: %s' % (server, TOTAL >> 20, json.dumps({
             'sha256': expected,
             'plain': {k: plain[k] for k in ('growth_kb', 'before', 'after')},
             'hooked': {k: hooked[k] for k in ('growth_kb', 'before',

@@ -14,8 +14,9 @@
 """A client calls service A, which calls service B: three processes.
 
 A and B are paste.deploy pipelines with the requestshook filter, each
-served by its own gunicorn on 127.0.0.1; the client is a separate Python
-process with ``requestshook.enable(service_name='client-cli')``.  A uses
+served by its own gunicorn (or uwsgi, when installed) on 127.0.0.1; the
+client is a separate Python process with
+``requestshook.enable(service_name='client-cli')``.  A uses
 python-requests to call B, as glance-api calls keystone or swift.
 """
 
@@ -90,11 +91,15 @@ CLIENT = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(params=[False, True], ids=['load-in-worker', 'preload'])
+@pytest.fixture(params=[('gunicorn', False), ('gunicorn', True),
+                        ('uwsgi', True)],
+                ids=['gunicorn', 'gunicorn-preload', 'uwsgi-preforked'])
 def two_services(request, tmp_path):
-    # With --preload the filter loads in gunicorn's arbiter before it forks
-    # its worker: the worker must still write to the log on its own.
-    preload = request.param
+    # Preloaded, the filter loads in the master before it forks its worker
+    # (uwsgi's default): the worker must still write to the log on its own.
+    server, preload = request.param
+    if server == 'uwsgi' and not servers.uwsgi_binary():
+        pytest.skip('uwsgi is not installed')
     (tmp_path / 'capture_apps.py').write_text(APPS)
     (tmp_path / 'filters.json').write_text('[{"urls": ["/ready"]}]')
     log_file = tmp_path / 'log' / 'requestshook.log'
@@ -109,12 +114,12 @@ def two_services(request, tmp_path):
         started.append(servers.Service(
             tmp_path, 'svc-b', servers.paste_ini(
                 'capture_apps:service_b', 'svc-b', config),
-            tmp_path, port=port_b, preload=preload))
+            tmp_path, port=port_b, preload=preload, server=server))
         started.append(servers.Service(
             tmp_path, 'svc-a', servers.paste_ini(
                 'capture_apps:service_a', 'svc-a', config,
                 {'backend': 'http://127.0.0.1:%d' % port_b}),
-            tmp_path, port=port_a, preload=preload))
+            tmp_path, port=port_a, preload=preload, server=server))
         for service in started:
             service.wait_ready()
         yield started[1], started[0], config, log_file

@@ -95,6 +95,7 @@ def test_service_name_under_gunicorn(argv, name):
     ({b'wsgi-file': b'/usr/local/bin/keystone-wsgi-public'}, 'keystone'),
     ({b'module': b'nova.wsgi.osapi_compute:application'}, 'nova-api'),
     ({b'module': [b'placement.wsgi.api:application']}, 'placement-api'),
+    ({b'paste': b'config:/etc/glance/glance-api-paste.ini'}, 'glance-api'),
 ])
 def test_service_name_under_uwsgi(opt, name):
     uwsgi = types.ModuleType('uwsgi')
