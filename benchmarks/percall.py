@@ -14,8 +14,10 @@
 
 In process: the WSGI pipeline is called directly, ``--percall-iterations``
 calls per round, rounds interleaved across variants; a round's figure is
-its mean time per call, and the cost added by a variant is the median over
-rounds of (variant - bare) of the same round.
+its mean time per call (spans a BatchSpanProcessor still holds are
+exported inside the round: its thread's work counts too), and the cost
+added by a variant is the median over rounds of (variant - bare) of the
+same round.
 
 Through a server: each variant runs in its own gunicorn (one sync worker)
 on 127.0.0.1, all of them at once, and ``wrk`` (one thread, two
@@ -57,9 +59,6 @@ def add_arguments(parser):
     group.add_argument('--percall-variants', default=','.join(
         wrappers.VARIANTS), help='comma-separated subset of %s' % ', '.join(
             wrappers.VARIANTS))
-    group.add_argument('--otel-processor', choices=('simple', 'batch'),
-                       default='simple',
-                       help='OpenTelemetry span processor')
 
 
 def _start_response(status, headers, exc_info=None):
@@ -67,6 +66,7 @@ def _start_response(status, headers, exc_info=None):
 
 
 def _time_calls(app, environs):
+    """Mean us per call, the export of spans still queued included."""
     started = time.perf_counter()
     for environ in environs:
         result = app(environ, _start_response)
@@ -75,7 +75,33 @@ def _time_calls(app, environs):
         close = getattr(result, 'close', None)
         if close is not None:
             close()
+    wrappers.flush()
     return (time.perf_counter() - started) / len(environs) * 1e6
+
+
+def _noop_app(environ, start_response):
+    start_response('204 No Content', [])
+    return []
+
+
+def disabled_overhead(workdir, calls=200000, repeats=7):
+    """us the disabled filter adds to a call of an app that does nothing.
+
+    Best of ``repeats`` loops of ``calls`` with one reused environ: the
+    tightest measure there is of the disabled path, for the 2 us goal.
+    """
+    disabled = wrappers.pipeline('rh-off', app=_noop_app,
+                                 log_path=_log_path(workdir, 'tight'))
+    environ = apps.json_environ()
+    best = {}
+    for _ in range(repeats):
+        for name, app in (('bare', _noop_app), ('rh-off', disabled)):
+            started = time.perf_counter()
+            for _call in range(calls):
+                app(environ, _start_response)
+            elapsed = (time.perf_counter() - started) / calls * 1e6
+            best[name] = min(best.get(name, elapsed), elapsed)
+    return best['rh-off'] - best['bare']
 
 
 def _flush_redis(redis_url):
@@ -87,14 +113,12 @@ def _log_path(workdir, variant):
     return os.path.join(workdir, 'percall-%s.log' % variant)
 
 
-def in_process(variants, iterations, rounds, workdir, redis_url,
-               otel_processor='simple'):
+def in_process(variants, iterations, rounds, workdir, redis_url):
     """{variant: [us per call, one per round]}."""
     pipelines = {
         variant: wrappers.pipeline(variant,
                                    log_path=_log_path(workdir, variant),
-                                   redis_url=redis_url,
-                                   otel_processor=otel_processor)
+                                   redis_url=redis_url)
         for variant in variants}
     headers = {variant: wrappers.request_headers(variant)
                for variant in variants}
@@ -119,8 +143,7 @@ def _truncate(path):
         os.truncate(path, 0)
 
 
-def through_server(variants, seconds, rounds, workdir, redis_url,
-                   otel_processor='simple'):
+def through_server(variants, seconds, rounds, workdir, redis_url):
     """{'wall': {variant: [...]}, 'cpu': {variant: [...]}} in us/request.
 
     Every variant's server runs for the whole benchmark (an idle sync
@@ -138,8 +161,7 @@ def through_server(variants, seconds, rounds, workdir, redis_url,
         for variant in variants:
             env = {'BENCH_VARIANT': variant, 'BENCH_APP': 'json',
                    'BENCH_LOG': _log_path(workdir, 'server-' + variant),
-                   'BENCH_REDIS_URL': redis_url or '',
-                   'BENCH_OTEL_PROCESSOR': otel_processor}
+                   'BENCH_REDIS_URL': redis_url or ''}
             server = stack.enter_context(harness.Gunicorn(
                 'wrappers:pipeline_from_env()', env))
             headers = dict(wrappers.request_headers(variant),
@@ -158,9 +180,11 @@ def through_server(variants, seconds, rounds, workdir, redis_url,
             cpu = harness.cpu_seconds(worker) - cpu
             figures['wall'][variant].append(elapsed / requests * 1e6)
             figures['cpu'][variant].append(cpu / requests * 1e6)
+            # A BatchSpanProcessor exports later, in its own thread.
+            batched = variant == 'otel-batch'
             wrappers.check_recorded(
                 variant, _log_path(workdir, 'server-' + variant),
-                redis_url, int(requests * 0.9))
+                redis_url, 0 if batched else int(requests * 0.9))
             _reset_records(variant, workdir, redis_url)
     return figures
 
@@ -183,19 +207,20 @@ def _ratio(numerator, denominator):
     return numerator / denominator
 
 
-def rows_for(section, figures, unit='us/call', in_process=False,
-             otel_processor='simple'):
+def rows_for(section, figures, unit='us/call', in_process=False):
     rows = [harness.row(section, '(a) bare app',
                         harness.median(figures['bare']), unit,
                         note='median of %d rounds' % len(figures['bare']))]
     labels = {'rh-off': '(b) requestshook disabled',
               'rh-on': '(c) requestshook enabled, file',
               'osprofiler': '(d) osprofiler + redis',
-              'otel': '(e) OpenTelemetry SDK, file'}
+              'otel': '(e) OpenTelemetry SDK, file',
+              'otel-batch': "(e') OTel SDK, file, batch"}
     notes = {'rh-on': '2 events/call, both bodies kept',
              'osprofiler': '2 redis LPUSH/call',
-             'otel': '%sSpanProcessor, 1 JSON span/call' % (
-                 otel_processor.capitalize())} if in_process else {}
+             'otel': 'SimpleSpanProcessor, 1 JSON span/call',
+             'otel-batch': 'BatchSpanProcessor, export in a thread'
+             } if in_process else {}
     added = {}
     for variant, label in labels.items():
         if variant not in figures:
@@ -212,6 +237,10 @@ def rows_for(section, figures, unit='us/call', in_process=False,
         rows.append(harness.row(section, 'requestshook / OTel (added)',
                                 ratio, 'ratio', '<= 1',
                                 None if ratio is None else ratio <= 1))
+    if 'rh-on' in added and 'otel-batch' in added:
+        rows.append(harness.row(
+            section, "requestshook / OTel batch (added)",
+            _ratio(added['rh-on'], added['otel-batch']), 'ratio'))
     if 'rh-on' in added and 'osprofiler' in added:
         rows.append(harness.row(
             section, 'requestshook / osprofiler (added)',
@@ -226,14 +255,17 @@ def run(args, workdir):
     rows = []
     with harness.redis_server() as redis_url:
         figures = in_process(variants, args.percall_iterations,
-                             args.percall_rounds, workdir, redis_url,
-                             args.otel_processor)
-        rows += rows_for(SECTION_IN, figures, in_process=True,
-                         otel_processor=args.otel_processor)
+                             args.percall_rounds, workdir, redis_url)
+        rows += rows_for(SECTION_IN, figures, in_process=True)
+        if 'rh-off' in variants:
+            tight = disabled_overhead(workdir)
+            rows.insert(2, harness.row(
+                SECTION_IN, '(b) disabled, tight loop: added', tight,
+                'us/call', '<= 2', tight <= 2,
+                'no-op app, best of 7 x 200k calls'))
         if not args.no_server:
             figures = through_server(variants, args.server_seconds,
-                                     args.server_rounds, workdir, redis_url,
-                                     args.otel_processor)
+                                     args.server_rounds, workdir, redis_url)
             rows += rows_for(SECTION_SERVER, figures['wall'])
             rows += rows_for(SECTION_SERVER_CPU, figures['cpu'],
                              'us CPU/call')

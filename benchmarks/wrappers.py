@@ -21,8 +21,13 @@ rh-on       requestshook filter writing every event to a real file (c)
 osprofiler  osprofiler ``WsgiMiddleware``, enabled, HMAC key set, redis
             driver; requests carry a signed ``X-Trace-Info`` (d)
 otel        OpenTelemetry ``OpenTelemetryMiddleware``, SDK
-            ``TracerProvider``, ``SimpleSpanProcessor`` (or Batch) and
-            ``ConsoleSpanExporter`` writing JSON spans to a real file (e)
+            ``TracerProvider``, ``SimpleSpanProcessor`` and
+            ``ConsoleSpanExporter`` writing JSON spans to a real file (e):
+            the span is written on the request's thread, as requestshook
+            writes its events
+otel-batch  the same with a ``BatchSpanProcessor`` (OTel's production
+            default): spans are queued and written by a background
+            thread (e')
 ==========  ==========================================================
 """
 
@@ -31,7 +36,7 @@ import uuid
 
 import apps
 
-VARIANTS = ('bare', 'rh-off', 'rh-on', 'osprofiler', 'otel')
+VARIANTS = ('bare', 'rh-off', 'rh-on', 'osprofiler', 'otel', 'otel-batch')
 HMAC_KEY = 'bench-hmac-key'
 SERVICE_NAME = 'bench-api'
 
@@ -67,6 +72,9 @@ def osprofiler_headers():
     return {web.X_TRACE_INFO: packed.decode(), web.X_TRACE_HMAC: signature}
 
 
+_providers = []
+
+
 def otel_tracer_provider(span_path, processor='simple'):
     """An SDK TracerProvider exporting every span as JSON to a file."""
     from opentelemetry.sdk import resources
@@ -82,7 +90,14 @@ def otel_tracer_provider(span_path, processor='simple'):
     provider = trace.TracerProvider(resource=resources.Resource.create(
         {'service.name': SERVICE_NAME}))
     provider.add_span_processor(span_processor)
+    _providers.append(provider)
     return provider
+
+
+def flush():
+    """Export what a BatchSpanProcessor still holds."""
+    for provider in _providers:
+        provider.force_flush()
 
 
 def otel_filter(app, span_path, processor='simple'):
@@ -92,7 +107,7 @@ def otel_filter(app, span_path, processor='simple'):
 
 
 def pipeline(variant, app=apps.json_app, log_path=None, redis_url=None,
-             otel_processor='simple', max_body_bytes=None):
+             max_body_bytes=None):
     """``app`` wrapped as ``variant`` says.
 
     ``log_path`` is where the enabled peers write (requestshook log or
@@ -107,7 +122,9 @@ def pipeline(variant, app=apps.json_app, log_path=None, redis_url=None,
     if variant == 'osprofiler':
         return osprofiler_filter(app, redis_url)
     if variant == 'otel':
-        return otel_filter(app, log_path, otel_processor)
+        return otel_filter(app, log_path, 'simple')
+    if variant == 'otel-batch':
+        return otel_filter(app, log_path, 'batch')
     raise ValueError('unknown variant %r' % variant)
 
 
@@ -156,6 +173,4 @@ def pipeline_from_env():
     return pipeline(os.environ['BENCH_VARIANT'], app=app,
                     log_path=os.environ.get('BENCH_LOG') or None,
                     redis_url=os.environ.get('BENCH_REDIS_URL') or None,
-                    otel_processor=os.environ.get('BENCH_OTEL_PROCESSOR',
-                                                  'simple'),
                     max_body_bytes=int(max_body) if max_body else None)
