@@ -65,13 +65,6 @@ class Child(object):
     def alive(self):
         return self.process.poll() is None
 
-    def log_tail(self, lines=25):
-        try:
-            with open(self.log_path, errors='replace') as log:
-                return ''.join(log.readlines()[-lines:])
-        except OSError:
-            return ''
-
     def stop(self, grace=10.0):
         """SIGTERM the group, SIGKILL what is left after ``grace``."""
         if self in _running:
@@ -81,6 +74,15 @@ class Child(object):
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             pass
+
+
+def tail(path, lines=25):
+    """The last ``lines`` of a log, for an error message."""
+    try:
+        with open(path, errors='replace') as log:
+            return ''.join(log.readlines()[-lines:])
+    except OSError:
+        return ''
 
 
 def _stat_fields(pid):

@@ -54,21 +54,21 @@ class Stack(object):
     """Real keystone, glance and swift on 127.0.0.1 with requestshook.
 
     Use as a context manager, or call :meth:`up` and :meth:`down`.
-    ``root`` (a new temporary folder by default) holds every config, the
-    databases, the swift device, the services' output under ``logs/``
-    and the shared requestshook log.  ``detach`` leaves the services
-    running when this process exits (``python -m requestshook.loopback
-    up``).
+    A new temporary folder, ``root``, holds every config, the databases,
+    the swift device, the services' output under ``logs/`` and the
+    shared requestshook log; it is removed by :meth:`down` unless
+    ``keep_root``.  ``detach`` leaves the services running when this
+    process exits (``python -m requestshook.loopback up``).
     """
 
-    def __init__(self, venv, root=None, detach=False, keep_root=False):
+    def __init__(self, venv, detach=False, keep_root=False):
         self.venv = venv
-        self.own_root = root is None
-        self.root = root or tempfile.mkdtemp(prefix='requestshook-stack-')
-        self.keep_root = keep_root or not self.own_root
+        self.root = tempfile.mkdtemp(prefix='requestshook-stack-')
+        self.keep_root = keep_root
         self.detach = detach
         self.site = configs.Site(self.root)
         self.children = []
+        self._ready_urls = {}
 
     # -- environment -----------------------------------------------------
 
@@ -120,10 +120,9 @@ class Stack(object):
         status = processes.run(argv, env or self.env(), self._log(name),
                                COMMAND_TIMEOUT, cwd=cwd)
         if status not in ok:
-            with open(self._log(name), errors='replace') as log:
-                tail = ''.join(log.readlines()[-25:])
             raise StackError('%s failed (exit %d): %s\n%s'
-                             % (name, status, ' '.join(argv), tail))
+                             % (name, status, ' '.join(argv),
+                                processes.tail(self._log(name))))
 
     def _run_chains(self, chains):
         """Run lists of commands: the lists at once, each list in order."""
@@ -243,8 +242,8 @@ class Stack(object):
         child = processes.Child(
             name, argv, self.env(REQUESTSHOOK_ENABLE=name, **extra_env),
             self._log(name), cwd=self.root, detach=self.detach)
-        child.ready_url = ready_url
         self.children.append(child)
+        self._ready_urls[name] = ready_url
 
     def _gunicorn(self, name, target):
         return [self.venv.bin('gunicorn'),
@@ -280,22 +279,24 @@ class Stack(object):
 
     def _wait_ready(self, child):
         progress.say('waiting for %s' % child.name)
+        url = self._ready_urls[child.name]
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if not child.alive():
                 raise StackError('%s exited (status %s); %s ends with:\n%s'
                                  % (child.name, child.process.returncode,
-                                    child.log_path, child.log_tail()))
+                                    child.log_path,
+                                    processes.tail(child.log_path)))
             try:
-                urllib.request.urlopen(child.ready_url, timeout=2).close()
+                urllib.request.urlopen(url, timeout=2).close()
                 return
             except urllib.error.HTTPError:
                 return    # it answers: ready, whatever the status
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
         raise StackError('%s did not answer %s within %ds; %s ends with:\n%s'
-                         % (child.name, child.ready_url, READY_TIMEOUT,
-                            child.log_path, child.log_tail()))
+                         % (child.name, url, READY_TIMEOUT,
+                            child.log_path, processes.tail(child.log_path)))
 
     def catalog_commands(self):
         site = self.site
