@@ -28,6 +28,8 @@ the fly on both sides, never written to disk.
 import hashlib
 import importlib.util
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -189,3 +191,76 @@ def test_256_mib_up_and_down_cost_no_memory_and_arrive_whole(app_folder,
     assert upload['request_body']['truncated'] is True
     assert download['body']['size'] == TOTAL
     assert download['body']['truncated'] is True
+
+
+CLIENT = textwrap.dedent('''
+    import hashlib
+    import json
+    import sys
+
+    import requests
+
+    import streaming_app
+
+    url, mode, config_file, total = sys.argv[1:5]
+    total = int(total)
+    if mode == 'hooked':
+        import requestshook
+        requestshook.enable('big-client', config_file=config_file)
+
+
+    def transfer(size):
+        up = requests.put(url + '/upload', data=streaming_app.blocks(size))
+        digest, received = hashlib.sha256(), 0
+        with requests.get(url + '/download?%d' % size, stream=True) as down:
+            for chunk in down.iter_content(streaming_app.BLOCK):
+                digest.update(chunk)
+                received += len(chunk)
+        return up.json(), {'size': received, 'sha256': digest.hexdigest()}
+
+
+    transfer(2 * streaming_app.BLOCK)
+    before = streaming_app.memory_kb()
+    up, down = transfer(total)
+    after = streaming_app.memory_kb()
+    print(json.dumps({'up': up, 'down': down,
+                      'growth_kb': after['VmHWM'] - before['VmHWM']}))
+''')
+
+
+def test_256_mib_through_the_outbound_hook_cost_no_memory(app_folder,
+                                                          capsys):
+    """As glance-api streams an image to swift: the client side."""
+    log_file = app_folder / 'client.log'
+    config = servers.write_config(app_folder / 'client.conf', log_file)
+    service = servers.Service(app_folder, 'client-target', servers.paste_ini(
+        'streaming_app:factory'), app_folder)
+    figures = {}
+    try:
+        service.wait_ready('/memory')
+        for mode in ('plain', 'hooked'):
+            done = subprocess.run(
+                [sys.executable, '-c', CLIENT, service.url, mode,
+                 str(config), str(TOTAL)],
+                env=servers.clean_environment(PYTHONPATH=str(app_folder)),
+                capture_output=True, timeout=300)
+            assert done.returncode == 0, done.stderr.decode()
+            figures[mode] = json.loads(done.stdout)
+    finally:
+        service.stop()
+    module = _load_app_module(str(app_folder / 'streaming_app.py'))
+    expected = {'size': TOTAL, 'sha256': _expected_sha256(module, TOTAL)}
+    with capsys.disabled():
+        print('\nclient hook streaming %d MiB: %s' % (TOTAL >> 20, json.dumps(
+            {mode: figures[mode]['growth_kb'] for mode in figures})))
+    for mode in figures:
+        assert figures[mode]['up'] == expected
+        assert figures[mode]['down'] == expected
+    assert figures['hooked']['growth_kb'] - figures['plain']['growth_kb'] \
+        < ALLOWED_EXTRA_GROWTH_KB
+    events = servers.read_events(log_file, url_part='%d' % TOTAL)
+    closing = [e for e in servers.read_events(log_file)
+               if e['event'] == 'response' and e['side'] == 'client']
+    assert [e['request_body']['size'] for e in closing
+            if e['method'] == 'PUT'][-1] == TOTAL
+    assert events[-1]['body']['size'] == TOTAL
