@@ -41,8 +41,10 @@ KNOWN_APPLICATIONS = {
     'neutron.wsgi.api': 'neutron-server',
 }
 
-# User-Agent products that name a caller better than the first token.
-PREFERRED_PRODUCTS = ('keystonemiddleware.auth_token',)
+# User-Agent products that name a caller better than the first token:
+# keystonemiddleware's agent is "<project>/<version>
+# keystonemiddleware.auth_token/<version> keystoneauth1/...".
+PREFERRED_PRODUCT_PREFIXES = ('keystonemiddleware.',)
 
 # User-Agent products whose service has another name in the url_map.
 PRODUCT_ALIASES = {
@@ -78,9 +80,9 @@ def caller_from_user_agent(user_agent):
             return None
         tokens = user_agent[:1024].split()
         products = [token.split('/', 1)[0] for token in tokens]
-        for preferred in PREFERRED_PRODUCTS:
-            if preferred in products:
-                return preferred
+        for product in products:
+            if product.startswith(PREFERRED_PRODUCT_PREFIXES):
+                return clean_name(product)
         if not products:
             return None
         name = clean_name(products[0])

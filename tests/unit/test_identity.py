@@ -28,6 +28,8 @@ from requestshook import identity
      'keystonemiddleware.auth_token'),
     ('keystonemiddleware.auth_token/10.2.0 keystoneauth1/5.1.0',
      'keystonemiddleware.auth_token'),
+    ('nova/34.0.0 keystonemiddleware.audit/13.0.1',
+     'keystonemiddleware.audit'),
     ('proxy-server 4242', 'swift-proxy-server'),
     ('curl/8.5.0', 'curl'),
     ('Mozilla/5.0 (X11; Linux x86_64)', 'Mozilla'),
