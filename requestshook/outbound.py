@@ -115,9 +115,18 @@ def enable(service_name=None, config_file=None, one_trace=False,
     return recorder
 
 
+def _is_ours(function):
+    while function is not None:
+        if getattr(function, '_self_wrapper', None) is _send:
+            return True
+        function = getattr(function, '__wrapped__', None)
+    return False
+
+
 def _patch_adapters(module):
-    send = module.HTTPAdapter.__dict__.get('send')
-    if isinstance(send, wrapt.FunctionWrapper):
+    # Another tool may have wrapped send with wrapt too: wrap it again,
+    # unless one of the layers is ours.
+    if _is_ours(module.HTTPAdapter.__dict__.get('send')):
         return
     wrapt.wrap_function_wrapper(module, 'HTTPAdapter.send', _send)
 

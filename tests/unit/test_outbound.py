@@ -305,8 +305,10 @@ def test_response_is_what_requests_returns_without_the_hook(server, rec,
 
 
 def test_install_is_idempotent(server, rec):
+    import requests.adapters
     outbound.install()
     outbound.install()
+    outbound._patch_adapters(requests.adapters)
     requests.get(server + '/headers')
     assert len([e for e in rec.events if e['event'] == 'request']) == 1
 
@@ -360,3 +362,27 @@ def test_swiftclient_streams_both_ways(server, rec):
         ('request', 'PUT'), ('response', 'PUT')]
     assert rec.events[1]['body']['size'] == len(BIG)
     assert rec.events[3]['request_body']['size'] == len(BIG)
+
+
+def test_wraps_over_another_tools_wrapper():
+    import types
+
+    import wrapt
+
+    module = types.ModuleType('fake_adapters')
+
+    class HTTPAdapter(object):
+        def send(self, request):
+            return 'sent'
+    module.HTTPAdapter = HTTPAdapter
+
+    def other_tool(wrapped, instance, args, kwargs):
+        return wrapped(*args, **kwargs)
+    wrapt.wrap_function_wrapper(module, 'HTTPAdapter.send', other_tool)
+    outbound._patch_adapters(module)
+    outbound._patch_adapters(module)
+    outer = HTTPAdapter.__dict__['send']
+    assert outer._self_wrapper is outbound._send
+    assert outer.__wrapped__._self_wrapper is other_tool
+    assert outer.__wrapped__.__wrapped__ is not None
+    assert not hasattr(outer.__wrapped__.__wrapped__, '_self_wrapper')
