@@ -27,6 +27,7 @@ import sys
 from requestshook import event
 from requestshook.reading import follow as follow_module
 from requestshook.reading import index
+from requestshook import logpath
 from requestshook.reading import source as source_module
 from requestshook.render import doc as doc_module
 from requestshook.render import har as har_module
@@ -41,7 +42,9 @@ FLOW_HELP = ("which flow: `last` (the default: the flow that started "
              "as one (1-3 or 1,4), or a trace id or a unique prefix of one")
 LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
             "merged by time; `-` reads stdin; .gz rotated logs are fine). "
-            "Default: %s" % source_module.DEFAULT_LOG)
+            "Default: $REQUESTSHOOK_LOG_FILE, else log_file of "
+            "$REQUESTSHOOK_CONFIG or /etc/requestshook/requestshook.conf, "
+            "else %s" % source_module.DEFAULT_LOG)
 
 FLOWS_EPILOG = """\
 examples:
@@ -243,7 +246,7 @@ def register(subparsers):
 
 def _paths(args):
     return list(args.logs) + list(getattr(args, 'files', []) or []) or \
-        [source_module.DEFAULT_LOG]
+        [logpath.log_to_read()]
 
 
 def _source(args):

@@ -28,7 +28,7 @@ import sys
 
 from requestshook import boot
 from requestshook import event
-from requestshook.reading import source
+from requestshook import logpath
 from requestshook import startup
 
 EPILOG = """\
@@ -65,6 +65,9 @@ def register(subparsers):
                         help='requestshook configuration file (default: '
                              '$REQUESTSHOOK_CONFIG or '
                              '/etc/requestshook/requestshook.conf)')
+    parser.add_argument('--trace-id', metavar='ID',
+                        help='join this trace (default: an inherited '
+                             '$REQUESTSHOOK_TRACE_ID, else a new one)')
     parser.add_argument('--doc', metavar='DIR',
                         help="also write the flow's documentation page "
                              'into DIR')
@@ -83,13 +86,6 @@ def caller_name(command):
     return base or 'python'
 
 
-def state_log_file(environ=None):
-    environ = os.environ if environ is None else environ
-    state = environ.get('XDG_STATE_HOME') or os.path.join(
-        os.path.expanduser('~'), '.local', 'state')
-    return os.path.join(state, 'requestshook', 'requestshook.log')
-
-
 def writable(path):
     """Whether this user can append to ``path`` (or create it)."""
     if os.path.exists(path):
@@ -101,15 +97,6 @@ def writable(path):
     return os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)
 
 
-def configured_log_file(config_file):
-    """The ``log_file`` the configuration names (its default if none)."""
-    from requestshook import settings
-    try:
-        return settings.load(config_file).log_file
-    except settings.SettingsError:
-        return settings.Settings.log_file
-
-
 def choose_log_file(args, environ=None):
     """``(path, reason)``: where the command's events go, and why."""
     environ = os.environ if environ is None else environ
@@ -117,11 +104,10 @@ def choose_log_file(args, environ=None):
         return os.path.abspath(args.log), None
     if environ.get(startup.LOG_FILE_ENV):
         return environ[startup.LOG_FILE_ENV], None
-    configured = configured_log_file(
-        args.config or environ.get(startup.CONFIG_ENV) or None)
+    configured = logpath.configured_log_file(args.config, environ)
     if writable(configured):
         return configured, None
-    return (state_log_file(environ),
+    return (logpath.state_log_file(environ),
             '%s is not writable for this user' % configured)
 
 
@@ -203,7 +189,8 @@ def cmd_record(args):
                          '(requestshook record -- COMMAND...)\n')
         return 2
     name = args.name or caller_name(command)
-    trace = event.new_id()
+    trace = (args.trace_id or os.environ.get(TRACE_ENV, '').strip()
+             or event.new_id())
     log_file, reason = choose_log_file(args)
     if reason:
         sys.stderr.write('requestshook record: %s; recording into %s\n'
@@ -212,7 +199,7 @@ def cmd_record(args):
     start = log_size(log_file)
     status = run(command, env)
     calls = calls_in_trace(log_file, trace, start)
-    log_option = ('' if log_file == source.DEFAULT_LOG
+    log_option = ('' if log_file == logpath.DEFAULT_LOG
                   else ' --log %s' % log_file)
     say = sys.stderr.write
     say('\nrequestshook: trace %s: %d call%s recorded as %s (exit status '

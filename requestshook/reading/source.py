@@ -24,8 +24,9 @@ import sys
 import time
 
 from requestshook import event
+from requestshook import logpath
 
-DEFAULT_LOG = '/var/log/requestshook/requestshook.log'
+DEFAULT_LOG = logpath.DEFAULT_LOG
 STDIN = '-'
 
 _GZIP_MAGIC = b'\x1f\x8b'
@@ -51,7 +52,7 @@ class LogSource(object):
     """
 
     def __init__(self, paths=None, progress=None, stdin=None):
-        self.paths = list(paths or [DEFAULT_LOG])
+        self.paths = list(paths or [logpath.log_to_read()])
         self.progress = progress
         self.stdin = stdin if stdin is not None else sys.stdin.buffer
         self.skipped = 0
