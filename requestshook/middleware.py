@@ -226,6 +226,11 @@ class InboundCall(object):
             return
         self._done = True
         try:
+            if how == body.ABANDONED and self._bodiless():
+                # Servers such as uwsgi send a HEAD response's body bytes
+                # anyway; the client has all it needs once the headers
+                # left and may well close first.
+                how = body.FINISHED
             if how == body.FINISHED:
                 self._emit_response(self.response_head.record(
                     _header_value(self.response_headers, 'Content-Type')))
@@ -236,6 +241,10 @@ class InboundCall(object):
                 self._emit_error(describe(exc))
         except Exception as failure:
             _internal_failure('finish', failure)
+
+    def _bodiless(self):
+        return self.method == 'HEAD' or \
+            _status_code(self.status)[0] in (204, 304)
 
     def finish_file(self, content_length):
         """End of a response the server sends from ``wsgi.file_wrapper``."""

@@ -13,7 +13,8 @@
 
 """Faults: the API answers as if the filter were absent.
 
-The same application is served by gunicorn from a paste pipeline without
+The same application is served by gunicorn (and uwsgi, when installed)
+from a paste pipeline without
 requestshook and from pipelines with it, each with one fault: a log
 directory that cannot be written, ``/dev/full`` as the log, a broken JSON
 filters file; and, with a working log, an application that raises and a
@@ -65,6 +66,7 @@ CALLS = [
     ('POST', '/echo', b'{"password": "pw", "name": "x"}'),
     ('GET', '/stream', None),
     ('HEAD', '/json', None),
+    ('HEAD', '/stream', None),
     ('GET', '/raise', None),
 ]
 REQUESTS_PER_CALL = 3
@@ -77,7 +79,12 @@ def fetch(service, method, path, body=None):
     try:
         headers = {'Content-Type': 'application/json'} if body else {}
         connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
+        try:
+            response = connection.getresponse()
+        except http.client.RemoteDisconnected:
+            # uwsgi's answer to an application raising before it started
+            # a response: the connection is closed.
+            return 'closed without a response'
         data = response.read()
         kept = [(name, value) for name, value in response.getheaders()
                 if name.lower() not in IGNORED_HEADERS]
@@ -108,21 +115,29 @@ def requestshook_messages(service):
             if line.startswith('requestshook ')]
 
 
+@pytest.fixture(scope='module', params=servers.SERVERS)
+def server(request):
+    if request.param == 'uwsgi' and not servers.uwsgi_binary():
+        pytest.skip('uwsgi is not installed')
+    return request.param
+
+
 @pytest.fixture(scope='module')
-def folder(tmp_path_factory):
-    path = tmp_path_factory.mktemp('faults')
+def folder(tmp_path_factory, server):
+    path = tmp_path_factory.mktemp('faults-%s' % server)
     (path / 'fault_app.py').write_text(APP)
     return path
 
 
-def _service(folder, name, config):
+def _service(folder, name, config, server):
     return servers.Service(folder, name, servers.paste_ini(
-        'fault_app:factory', name if config else None, config), folder)
+        'fault_app:factory', name if config else None, config), folder,
+        server=server)
 
 
 @pytest.fixture(scope='module')
-def plain(folder):
-    service = _service(folder, 'plain', None)
+def plain(folder, server):
+    service = _service(folder, 'plain', None, server)
     try:
         yield service.wait_ready('/json')
     finally:
@@ -160,11 +175,11 @@ FAULTS = {
 
 @pytest.mark.parametrize('fault', sorted(FAULTS))
 def test_fault_changes_no_answer_and_is_reported_once(folder, plain_answers,
-                                                      fault):
+                                                      fault, server):
     log_file, filters_file = FAULTS[fault](folder)
     config = servers.write_config(folder / ('%s.conf' % fault), log_file,
                                   filters_file)
-    service = _service(folder, fault, config)
+    service = _service(folder, fault, config, server)
     try:
         service.wait_ready('/json')
         assert answers(service) == plain_answers
@@ -180,12 +195,12 @@ def test_fault_changes_no_answer_and_is_reported_once(folder, plain_answers,
 
 
 @pytest.fixture
-def hooked(folder):
+def hooked(folder, server):
     log_file = folder / 'hooked.log'
     if log_file.exists():
         log_file.unlink()
     config = servers.write_config(folder / 'hooked.conf', log_file)
-    service = _service(folder, 'hooked', config)
+    service = _service(folder, 'hooked', config, server)
     try:
         service.wait_ready('/json')
         yield service, log_file

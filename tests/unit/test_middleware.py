@@ -273,6 +273,18 @@ def test_bodiless_responses(method, status):
     assert rec.events[1]['status'] == int(status[:3])
 
 
+def test_head_client_leaving_after_headers_is_a_response():
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return (b'x' for _ in range(3))
+    rec = fake_recorder.FakeRecorder()
+    serve(make_filter(app, rec), environ_for(method='HEAD'), stop_after=1)
+    assert rec.kinds()[-1] == ('response', 'server')
+    rec = fake_recorder.FakeRecorder()
+    serve(make_filter(app, rec), environ_for(method='GET'), stop_after=1)
+    assert rec.kinds()[-1] == ('error', 'server')
+
+
 def test_empty_chunks_pass_through():
     def app(environ, start_response):
         start_response('200 OK', [('Content-Type', 'text/plain')])
