@@ -166,13 +166,29 @@ class _KeepPrefix(_Selector):
             summary.events = []
 
 
+class _KeepIndexOrPrefix(_Selector):
+    """A lone number: keep both readings until the flows are counted."""
+
+    def __init__(self, number):
+        self.by_index = _KeepIndexes({int(number)})
+        self.by_prefix = _KeepPrefix(number)
+
+    def started(self, summary):
+        self.by_index.started(summary)
+        self.by_prefix.started(summary)
+
+
 _INDEXES = re.compile(r'^\d+(-\d+)?(,\d+(-\d+)?)*$')
 
 
 def is_index(spec):
-    """Whether FLOW names indexes of ``requestshook flows``: ``3``,
-    ``1-3`` or ``1,4-5`` (a lone number of 8 digits or more is taken for
-    a trace id prefix).
+    """Whether FLOW may name indexes of ``requestshook flows``: ``3``,
+    ``1-3`` or ``1,4-5``.
+
+    A lone number may also be a trace id prefix made of digits only (one
+    in 16 ** -6 / 10 ** -6, about 6 %, of 6-character prefixes is):
+    :func:`choose` takes it as an index when the log has that many flows,
+    else as a prefix.  Eight digits or more are always a prefix.
     """
     if spec.isdigit():
         return len(spec) < 8
@@ -195,6 +211,8 @@ def _selector(spec):
         return _KeepNone()
     if spec == 'last':
         return _KeepLast()
+    if spec.isdigit() and is_index(spec):
+        return _KeepIndexOrPrefix(spec)
     if is_index(spec):
         return _KeepIndexes(set(indexes(spec)))
     return _KeepPrefix(spec.lower())
@@ -257,13 +275,20 @@ def _forget_oldest_half(hop_flows):
         del hop_flows[hop_id]
 
 
+def _starts_a_trace(summaries, prefix):
+    return any(s.key.lower().startswith(prefix) for s in summaries)
+
+
 def choose(summaries, spec='last'):
     """The summaries FLOW names; :class:`SelectionError` otherwise."""
     if not summaries:
         raise SelectionError('no flows in the log')
     if spec == 'last':
         return [summaries[-1]]
-    if is_index(spec):
+    lone_number_past_the_end = spec.isdigit() and not (
+        1 <= int(spec) <= len(summaries))
+    if is_index(spec) and not (lone_number_past_the_end and
+                               _starts_a_trace(summaries, spec)):
         chosen = []
         for number in indexes(spec):
             if not 1 <= number <= len(summaries):

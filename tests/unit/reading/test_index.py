@@ -203,3 +203,19 @@ def test_services_prefer_the_callees_own_name():
             record['to'] = record['url'].split('/')[2]
     summary, = index.scan(_records(log.events))
     assert summary.service_names == ['openstack', 'glance-api', 'h:8774']
+
+
+def test_a_lone_number_is_an_index_else_a_trace_prefix():
+    create, listing, events = _concurrent()
+    digits = '3141592653'
+    for record in create.events:
+        record['trace'] = digits + record['trace'][len(digits):]
+    records = _records(events)
+    flow, _ = index.load_flow(records, '2')
+    assert flow.key == listing.events[0]['trace']
+    for prefix in ('314159', '31415926'):
+        flow, _ = index.load_flow(records, prefix)
+        assert flow.key == create.events[0]['trace'], prefix
+        assert len(flow) == 11
+    with pytest.raises(index.SelectionError, match='no flow number 7'):
+        index.load_flow(records, '7')
