@@ -20,9 +20,11 @@ import sys
 COLUMNS = ('benchmark', 'figure', 'value', 'unit', 'goal', 'met', 'note')
 
 
-def _value(value):
+def _value(value, unit=''):
     if value is None:
         return 'n/a'
+    if unit == 'ratio':
+        return '%.3f' % value
     if isinstance(value, int):
         return '{:,}'.format(value)
     if abs(value) >= 100:
@@ -38,8 +40,8 @@ def _met(met):
 
 def format_table(rows):
     cells = [COLUMNS] + [
-        (row.section, row.name, _value(row.value), row.unit, row.goal,
-         _met(row.met), row.note) for row in rows]
+        (row.section, row.name, _value(row.value, row.unit), row.unit,
+         row.goal, _met(row.met), row.note) for row in rows]
     widths = [max(len(line[column]) or 1 for line in cells)
               for column in range(len(COLUMNS))]
     rule = '  '.join('=' * width for width in widths)
