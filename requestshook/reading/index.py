@@ -166,6 +166,14 @@ class _KeepPrefix(_Selector):
             summary.events = []
 
 
+# The shortest lone number also tried as a trace id prefix.
+_MIN_DIGIT_PREFIX = 6
+
+
+def _may_be_prefix(spec):
+    return spec.isdigit() and len(spec) >= _MIN_DIGIT_PREFIX
+
+
 class _KeepIndexOrPrefix(_Selector):
     """A lone number: keep both readings until the flows are counted."""
 
@@ -185,10 +193,10 @@ def is_index(spec):
     """Whether FLOW may name indexes of ``requestshook flows``: ``3``,
     ``1-3`` or ``1,4-5``.
 
-    A lone number may also be a trace id prefix made of digits only (one
-    in 16 ** -6 / 10 ** -6, about 6 %, of 6-character prefixes is):
-    :func:`choose` takes it as an index when the log has that many flows,
-    else as a prefix.  Eight digits or more are always a prefix.
+    A lone number of 6 or 7 digits may also be a trace id prefix made of
+    digits only (about 6 % of 6-character prefixes are): :func:`choose`
+    takes it as an index when the log has that many flows, else as a
+    prefix.  Eight digits or more are always a prefix.
     """
     if spec.isdigit():
         return len(spec) < 8
@@ -211,7 +219,7 @@ def _selector(spec):
         return _KeepNone()
     if spec == 'last':
         return _KeepLast()
-    if spec.isdigit() and is_index(spec):
+    if _may_be_prefix(spec) and is_index(spec):
         return _KeepIndexOrPrefix(spec)
     if is_index(spec):
         return _KeepIndexes(set(indexes(spec)))
@@ -285,9 +293,9 @@ def choose(summaries, spec='last'):
         raise SelectionError('no flows in the log')
     if spec == 'last':
         return [summaries[-1]]
-    lone_number_past_the_end = spec.isdigit() and not (
+    prefix_not_index = _may_be_prefix(spec) and not (
         1 <= int(spec) <= len(summaries))
-    if is_index(spec) and not (lone_number_past_the_end and
+    if is_index(spec) and not (prefix_not_index and
                                _starts_a_trace(summaries, spec)):
         chosen = []
         for number in indexes(spec):
