@@ -13,12 +13,16 @@
 """requestshook: see every HTTP hop between OpenStack services."""
 
 
-def enable(service_name=None, config_file=None):
+def enable(service_name=None, config_file=None, one_trace=False,
+           hmac_key=None):
     """Install the outbound hook in a process with no paste pipeline.
 
     For daemons (nova-compute, nova-scheduler) and clients (the
-    ``openstack`` CLI).  Safe to call more than once.
+    ``openstack`` CLI).  ``one_trace`` makes all the calls this process
+    makes outside an inbound call one flow; ``hmac_key`` signs the ids it
+    sends.  Safe to call more than once; returns the recorder used.
     """
     from requestshook import outbound
     return outbound.enable(service_name=service_name,
-                           config_file=config_file)
+                           config_file=config_file, one_trace=one_trace,
+                           hmac_key=hmac_key)

@@ -1,0 +1,29 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import requestshook
+from requestshook import outbound
+
+
+def test_enable_passes_everything_to_the_outbound_hook(monkeypatch):
+    seen = {}
+
+    def fake_enable(**kwargs):
+        seen.update(kwargs)
+        return 'recorder'
+
+    monkeypatch.setattr(outbound, 'enable', fake_enable)
+    assert requestshook.enable('nova-compute', '/tmp/rh.conf',
+                               one_trace=True, hmac_key='k') == 'recorder'
+    assert seen == {'service_name': 'nova-compute',
+                    'config_file': '/tmp/rh.conf', 'one_trace': True,
+                    'hmac_key': 'k'}
