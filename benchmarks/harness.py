@@ -36,6 +36,13 @@ BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 WRK = shutil.which('wrk')
 REDIS_SERVER = shutil.which('redis-server')
 
+
+def uwsgi_binary():
+    """uwsgi next to this Python (pip's uWSGI), else on PATH, else None."""
+    here = os.path.join(os.path.dirname(sys.executable), 'uwsgi')
+    return here if os.access(here, os.X_OK) else shutil.which('uwsgi')
+
+
 # One line of the final table.  ``value`` is a number (or None when it
 # could not be measured); ``goal`` is text such as "<= 2" and ``met`` is
 # True/False/None (no goal).
@@ -112,29 +119,26 @@ def redis_server():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-class Gunicorn(object):
-    """One gunicorn master with one worker serving ``factory``.
+class Server(object):
+    """One WSGI server (one worker) on 127.0.0.1; a context manager.
 
-    ``factory`` is ``module:function()`` importable from benchmarks/;
-    ``env`` reaches the app (see wrappers.pipeline_from_env).
+    The application is ``wsgi_app.application``, built by
+    ``wrappers.pipeline_from_env`` from ``env`` (``BENCH_*`` variables).
     """
 
-    def __init__(self, factory, env=None, worker_class='sync', threads=1,
-                 timeout=300):
+    def __init__(self, env=None):
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.command = [
-            sys.executable, '-m', 'gunicorn', '--bind',
-            '127.0.0.1:%d' % self.port, '--workers', '1',
-            '--worker-class', worker_class, '--threads', str(threads),
-            '--timeout', str(timeout), '--backlog', '64',
-            '--log-level', 'warning', '--chdir', BENCH_DIR, factory]
         self.env = python_env(**(env or {}))
         self.process = None
 
+    def command(self):
+        raise NotImplementedError
+
     def __enter__(self):
-        self.process = subprocess.Popen(self.command, env=self.env,
-                                        stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.command(), env=self.env,
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         try:
             wait_for_port(self.port, self.process)
         except Exception:
@@ -153,7 +157,38 @@ class Gunicorn(object):
             if children:
                 return children[0]
             time.sleep(0.05)
-        raise RuntimeError('gunicorn started no worker')
+        raise RuntimeError('%s started no worker' % type(self).__name__)
+
+
+class Gunicorn(Server):
+    """gunicorn, one worker of ``worker_class``."""
+
+    def __init__(self, env=None, worker_class='sync', threads=1,
+                 timeout=300):
+        super(Gunicorn, self).__init__(env)
+        self.worker_class = worker_class
+        self.threads = threads
+        self.timeout = timeout
+
+    def command(self):
+        return [sys.executable, '-m', 'gunicorn', '--bind',
+                '127.0.0.1:%d' % self.port, '--workers', '1',
+                '--worker-class', self.worker_class,
+                '--threads', str(self.threads),
+                '--timeout', str(self.timeout), '--backlog', '64',
+                '--log-level', 'warning', '--chdir', BENCH_DIR,
+                'wsgi_app:application']
+
+
+class Uwsgi(Server):
+    """uwsgi as devstack runs the API services: master, one process."""
+
+    def command(self):
+        return [uwsgi_binary(), '--http-socket', '127.0.0.1:%d' % self.port,
+                '--master', '--processes', '1', '--die-on-term',
+                '--need-app', '--disable-logging', '--home', sys.prefix,
+                '--pythonpath', BENCH_DIR, '--module',
+                'wsgi_app:application']
 
 
 def peak_rss(process):

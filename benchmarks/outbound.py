@@ -171,7 +171,7 @@ def measure(variants, calls, rounds, workdir):
     figures = {variant: {'wall_us': [], 'cpu_us': []}
                for variant in variants}
     env = {'BENCH_VARIANT': 'bare', 'BENCH_APP': 'json'}
-    with harness.Gunicorn('wrappers:pipeline_from_env()', env,
+    with harness.Gunicorn(env,
                           worker_class='gthread', threads=2) as server, \
             contextlib.ExitStack() as stack:
         url = server.url + '/v2/images'

@@ -162,8 +162,7 @@ def through_server(variants, seconds, rounds, workdir, redis_url):
             env = {'BENCH_VARIANT': variant, 'BENCH_APP': 'json',
                    'BENCH_LOG': _log_path(workdir, 'server-' + variant),
                    'BENCH_REDIS_URL': redis_url or ''}
-            server = stack.enter_context(harness.Gunicorn(
-                'wrappers:pipeline_from_env()', env))
+            server = stack.enter_context(harness.Gunicorn(env))
             headers = dict(wrappers.request_headers(variant),
                            **{'Content-Type': 'application/json'})
             servers[variant] = (server.url + '/v2/images', headers,

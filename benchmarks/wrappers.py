@@ -166,7 +166,7 @@ def check_recorded(variant, log_path, redis_url, calls):
 
 
 def pipeline_from_env():
-    """The gunicorn entry point: ``wrappers:pipeline_from_env()``."""
+    """The pipeline the ``BENCH_*`` environment variables describe."""
     app = {'json': apps.json_app, 'stream': apps.stream_app}[
         os.environ.get('BENCH_APP', 'json')]
     max_body = os.environ.get('BENCH_MAX_BODY_BYTES')
