@@ -252,16 +252,26 @@ def run(args, workdir):
     if 'bare' not in variants:
         variants.insert(0, 'bare')
     rows = []
-    with harness.redis_server() as redis_url:
+    with contextlib.ExitStack() as stack:
+        redis_url = None
+        if 'osprofiler' in variants:
+            if harness.REDIS_SERVER:
+                redis_url = stack.enter_context(harness.redis_server())
+            else:
+                variants.remove('osprofiler')
+                rows.append(harness.row(
+                    SECTION_IN, '(d) osprofiler: skipped', None, '',
+                    note='redis-server is not installed'))
         figures = in_process(variants, args.percall_iterations,
                              args.percall_rounds, workdir, redis_url)
-        rows += rows_for(SECTION_IN, figures, in_process=True)
+        in_rows = rows_for(SECTION_IN, figures, in_process=True)
         if 'rh-off' in variants:
             tight = disabled_overhead(workdir)
-            rows.insert(2, harness.row(
+            in_rows.insert(2, harness.row(
                 SECTION_IN, '(b) disabled, tight loop: added', tight,
                 'us/call', '<= 2', tight <= 2,
                 'no-op app, best of 7 x 200k calls'))
+        rows += in_rows
         if not args.no_server:
             figures = through_server(variants, args.server_seconds,
                                      args.server_rounds, workdir, redis_url)
