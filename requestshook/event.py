@@ -247,14 +247,17 @@ def body_bytes(body):
     return str(body['data']).encode('utf-8')
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'),
+                            default=str)
+
+
 def encode(event):
     """One event as one line of UTF-8 bytes, newline included.
 
     JSON escapes every control character, so the line holds no newline but
     the last one.
     """
-    return (json.dumps(event, ensure_ascii=False, separators=(',', ':'),
-                       default=str) + '\n').encode('utf-8')
+    return (_ENCODER.encode(event) + '\n').encode('utf-8')
 
 
 def decode(line):
