@@ -66,7 +66,10 @@ class LogSource(object):
             if path == STDIN:
                 continue
             if not os.path.exists(path):
-                raise LogError('no such log file: %s' % path)
+                raise LogError(
+                    'no such log file: %s (nothing recorded here yet? '
+                    'give the log with --log FILE, or record a command: '
+                    'requestshook record -- openstack image list)' % path)
             if os.path.isdir(path):
                 raise LogError('%s is a directory, not a log file' % path)
             if not os.access(path, os.R_OK):

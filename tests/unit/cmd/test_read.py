@@ -118,9 +118,10 @@ def test_diagram_by_trace_prefix(log_path, capsys):
 
 def test_clear_errors(tmp_path, log_path, capsys):
     assert run('diagram', 'last', str(tmp_path / 'none.log')) == 1
-    assert capsys.readouterr().err == (
-        'requestshook: error: no such log file: %s\n'
-        % (tmp_path / 'none.log'))
+    err = capsys.readouterr().err
+    assert err.startswith('requestshook: error: no such log file: %s ('
+                          % (tmp_path / 'none.log'))
+    assert 'requestshook record -- ' in err and err.endswith(')\n')
     assert run('diagram', '9', log_path) == 1
     assert 'no flow number 9: the log holds 2 flows' in \
         capsys.readouterr().err
