@@ -29,10 +29,8 @@ which the other processes on a shared machine disturb less than the wall
 time.
 """
 
-import argparse
 import contextlib
 import os
-import tempfile
 import time
 
 import apps
@@ -283,13 +281,7 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_arguments(parser)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='bench-percall-') as workdir:
-        report.print_table(run(args, workdir))
+    report.run_alone(__doc__, add_arguments, run, 'bench-percall-')
 
 
 if __name__ == '__main__':

@@ -15,7 +15,9 @@
 The same text goes to the terminal and, pasted, to benchmarks/README.rst.
 """
 
+import argparse
 import sys
+import tempfile
 
 COLUMNS = ('benchmark', 'figure', 'value', 'unit', 'goal', 'met', 'note')
 
@@ -63,3 +65,18 @@ def print_table(rows, preamble=(), stream=None):
         stream.write('\n')
     stream.write(format_table(rows) + '\n')
     stream.flush()
+
+
+def run_alone(doc, add_arguments, run, prefix):
+    """A benchmark script's main: its options, a scratch folder, the table.
+
+    ``run(args, workdir)`` returns the rows; ``doc`` is the script's module
+    docstring, whose first line describes it in ``--help``.
+    """
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_arguments(parser)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+        print_table(run(args, workdir))

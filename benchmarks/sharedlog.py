@@ -26,11 +26,9 @@ The same layout with only ``event.encode`` and a bare ``os.write`` gives
 the ceiling the recorder is compared with.
 """
 
-import argparse
 import collections
 import multiprocessing
 import os
-import tempfile
 import threading
 import time
 
@@ -200,13 +198,7 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_arguments(parser)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='bench-sharedlog-') as workdir:
-        report.print_table(run(args, workdir))
+    report.run_alone(__doc__, add_arguments, run, 'bench-sharedlog-')
 
 
 if __name__ == '__main__':

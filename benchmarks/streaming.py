@@ -31,12 +31,10 @@ per GiB.  The filter's log is decoded afterwards: its events must count
 every byte (``size``) while keeping only ``max_body_bytes`` of each body.
 """
 
-import argparse
 import collections
 import contextlib
 import http.client
 import os
-import tempfile
 import time
 
 import apps
@@ -263,13 +261,7 @@ def run(args, workdir):
 
 def main():
     import report
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    add_arguments(parser)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='bench-stream-') as workdir:
-        report.print_table(run(args, workdir))
+    report.run_alone(__doc__, add_arguments, run, 'bench-stream-')
 
 
 if __name__ == '__main__':
