@@ -26,22 +26,6 @@ FILTERS = [{'from': 'glance-api', 'to': 'keystone', 'method': 'GET',
             'urls': ['/identity/{version}/limits']}]
 
 
-class Clock(object):
-    def __init__(self):
-        self.now = 5000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds=1.0):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def paths(tmp_path):
     class Paths(object):

@@ -24,24 +24,6 @@ from requestshook import report
 from requestshook import sharedlog
 
 
-class Clock(object):
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds=1.0):
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def make_log(clock):
     made = []
