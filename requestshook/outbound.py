@@ -280,10 +280,15 @@ class OutboundCall(object):
             headers.pop(trust.HEADER_HMAC, None)
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
-            self.recorder.emit(event.request_event(
-                event.CLIENT, self.hop_id, self.trace, self.parent,
-                self.caller, self.callee, self.method, self.url,
-                _header_pairs(headers), self._request_body_record()))
+            try:
+                self.recorder.emit(event.request_event(
+                    event.CLIENT, self.hop_id, self.trace, self.parent,
+                    self.caller, self.callee, self.method, self.url,
+                    _header_pairs(headers), self._request_body_record()))
+            except Exception:
+                # The call goes on unrecorded: with the body it was given.
+                self.restore_body()
+                raise
 
     def _content_type(self, headers):
         return headers.get('Content-Type') if headers is not None else None

@@ -386,3 +386,19 @@ def test_wraps_over_another_tools_wrapper():
     assert outer.__wrapped__._self_wrapper is other_tool
     assert outer.__wrapped__.__wrapped__ is not None
     assert not hasattr(outer.__wrapped__.__wrapped__, '_self_wrapper')
+
+
+class _EmitBrokenRecorder(fake_recorder.FakeRecorder):
+    def emit(self, event):
+        raise RuntimeError('emit broke')
+
+
+def test_broken_recorder_leaves_a_streamed_body_as_given(
+        server, monkeypatch):
+    monkeypatch.setattr(outbound._settings, 'recorder',
+                        _EmitBrokenRecorder())
+    outbound.install()
+    stream = io.BytesIO(b'0123456789' * 100)
+    response = requests.put(server + '/upload', data=stream)
+    assert response.json()['size'] == 1000
+    assert response.request.body is stream
