@@ -298,12 +298,16 @@ class OutboundCall(object):
         content_type = self._content_type(self.request.headers)
         if data is None:
             return event.body_record(b'', 0)
-        if isinstance(data, (bytes, bytearray, str, memoryview)):
+        if isinstance(data, (bytes, bytearray, str)):
             head = body.BodyHead(self._max_bytes)
-            head.feed(bytes(data) if isinstance(data, memoryview) else data)
+            head.feed(data)
             return head.record(content_type)
         if isinstance(data, io.TextIOBase):
             return event.omitted_body(0, 'text file body')
+        if not hasattr(data, 'read'):
+            record = self._buffer_record(data, content_type)
+            if record is not None:
+                return record
         self._request_head = body.BodyHead(self._max_bytes)
         if hasattr(data, 'read'):
             self.request.body = _ObservedFile(data, self._request_head)
@@ -311,6 +315,19 @@ class OutboundCall(object):
             self.request.body = _ObservedIterable(data, self._request_head)
         self._body_replaced = True
         return None
+
+    def _buffer_record(self, data, content_type):
+        # urllib3 sends what has the buffer protocol (an array, a
+        # memoryview) as its bytes, not by iterating it.
+        try:
+            view = memoryview(data)
+        except TypeError:
+            return None
+        if not view.c_contiguous:
+            return event.omitted_body(view.nbytes, 'strided buffer')
+        head = body.BodyHead(self._max_bytes)
+        head.feed(view.cast('B'))
+        return head.record(content_type)
 
     def restore_body(self):
         if self._body_replaced:

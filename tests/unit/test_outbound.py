@@ -13,6 +13,7 @@
 
 """The outbound hook against a real HTTP server on 127.0.0.1."""
 
+import array
 import gc
 import gzip
 import hashlib
@@ -402,3 +403,18 @@ def test_broken_recorder_leaves_a_streamed_body_as_given(
     response = requests.put(server + '/upload', data=stream)
     assert response.json()['size'] == 1000
     assert response.request.body is stream
+
+
+@pytest.mark.parametrize('data', [
+    array.array('B', b'0123456789' * 100),
+    memoryview(b'0123456789' * 100),
+], ids=['array', 'memoryview'])
+def test_buffer_body_is_sent_as_without_the_hook(server, rec, data):
+    response = requests.put(server + '/upload', data=data)
+    assert response.json() == {
+        'size': 1000,
+        'sha256': hashlib.sha256(b'0123456789' * 100).hexdigest()}
+    assert response.request.body is data
+    assert rec.events[0]['body']['size'] == 1000
+    assert rec.events[0]['body']['truncated'] is True
+    assert rec.events[1]['event'] == 'response'
