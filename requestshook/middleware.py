@@ -273,6 +273,21 @@ class InboundCall(object):
             status=code, request_body=self._request_body()))
 
 
+def _is_file_response(environ, result):
+    """True for a ``wsgi.file_wrapper`` result the server may sendfile.
+
+    Most servers' file_wrapper is a class; uwsgi's is a function handing
+    back the file itself, which uwsgi sends only if it gets it back
+    (else it iterates the file by lines, whatever their length).
+    """
+    file_wrapper = environ.get('wsgi.file_wrapper')
+    if file_wrapper is None:
+        return False
+    if isinstance(file_wrapper, type):
+        return isinstance(result, file_wrapper)
+    return hasattr(result, 'read')
+
+
 def _ignore_end(how, exc=None):
     pass
 
@@ -334,9 +349,7 @@ class RequestsHook(object):
 
     def _observe(self, call, environ, result):
         try:
-            file_wrapper = environ.get('wsgi.file_wrapper')
-            if isinstance(file_wrapper, type) and \
-                    isinstance(result, file_wrapper):
+            if _is_file_response(environ, result):
                 if call.recorded:
                     self._watch_file(call, result)
                 return result

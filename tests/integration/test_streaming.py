@@ -44,8 +44,10 @@ ALLOWED_EXTRA_GROWTH_KB = 32 * 1024
 APP = textwrap.dedent('''
     import hashlib
     import json
+    import os
 
     BLOCK = 1024 * 1024
+    FILE_NAME = 'file_body.bin'
     BASE = bytes(range(256)) * (BLOCK // 256)
 
 
@@ -91,6 +93,13 @@ APP = textwrap.dedent('''
                     ('Content-Type', 'application/octet-stream'),
                     ('Content-Length', str(total))])
                 return blocks(total)
+            if path == '/file':
+                stream = open(FILE_NAME, 'rb')
+                size = os.fstat(stream.fileno()).st_size
+                start_response('200 OK', [
+                    ('Content-Type', 'application/octet-stream'),
+                    ('Content-Length', str(size))])
+                return environ['wsgi.file_wrapper'](stream, BLOCK)
             return _json(start_response, memory_kb())
         return app
 ''')
@@ -264,3 +273,66 @@ def test_256_mib_through_the_outbound_hook_cost_no_memory(app_folder,
     assert [e['request_body']['size'] for e in closing
             if e['method'] == 'PUT'][-1] == TOTAL
     assert events[-1]['body']['size'] == TOTAL
+
+
+FILE_TOTAL = 64 * 1024 * 1024
+
+
+def _file_body(folder):
+    """A file without a newline: iterated, it would be one 64 MiB line."""
+    path = folder / 'file_body.bin'
+    if not path.exists():
+        block = bytes(range(256)).replace(b'\n', b'\0') * (BLOCK // 256)
+        with open(str(path), 'wb') as stream:
+            for _ in range(FILE_TOTAL // BLOCK):
+                stream.write(block)
+    digest = hashlib.sha256()
+    with open(str(path), 'rb') as stream:
+        for block in iter(lambda: stream.read(BLOCK), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_download(folder, hooked, server):
+    name = '%s-file-%s' % (server, 'hooked' if hooked else 'plain')
+    log_file = folder / ('%s.log' % name)
+    config = servers.write_config(folder / ('%s.conf' % name), log_file)
+    service = servers.Service(folder, name, servers.paste_ini(
+        'streaming_app:factory', 'file-svc' if hooked else None, config),
+        folder, server=server)
+    try:
+        service.wait_ready('/memory')
+        session = requests.Session()
+        before = session.get(service.url + '/memory').json()
+        digest, size = hashlib.sha256(), 0
+        with session.get(service.url + '/file', stream=True) as down:
+            assert down.status_code == 200
+            for chunk in down.iter_content(BLOCK):
+                digest.update(chunk)
+                size += len(chunk)
+        after = session.get(service.url + '/memory').json()
+        return {'size': size, 'sha256': digest.hexdigest(),
+                'growth_kb': after['VmHWM'] - before['VmHWM']}, log_file
+    finally:
+        service.stop()
+
+
+@pytest.mark.parametrize('server', servers.SERVERS)
+def test_file_wrapper_response_costs_no_memory(app_folder, capsys, server):
+    """uwsgi's file_wrapper hands the file back: it must stay a file."""
+    if server == 'uwsgi' and not servers.uwsgi_binary():
+        pytest.skip('uwsgi is not installed')
+    expected = {'size': FILE_TOTAL, 'sha256': _file_body(app_folder)}
+    plain, _ = _file_download(app_folder, False, server)
+    hooked, log_file = _file_download(app_folder, True, server)
+    with capsys.disabled():
+        print('\n%s file_wrapper %d MiB: growth_kb plain %d hooked %d' % (
+            server, FILE_TOTAL >> 20, plain['growth_kb'],
+            hooked['growth_kb']))
+    for figures in (plain, hooked):
+        assert {k: figures[k] for k in expected} == expected
+    assert hooked['growth_kb'] - plain['growth_kb'] < ALLOWED_EXTRA_GROWTH_KB
+    closing = [e for e in servers.read_events(log_file, url_part='/file')
+               if e['event'] != 'request']
+    assert [e['event'] for e in closing] == ['response']
+    assert closing[0]['body']['size'] == FILE_TOTAL

@@ -356,6 +356,27 @@ def test_file_wrapper_passes_unwrapped():
         5, 'wsgi.file_wrapper')
 
 
+def test_file_handed_back_by_a_function_file_wrapper_passes_unwrapped():
+    # uwsgi's wsgi.file_wrapper is a function returning the file itself;
+    # uwsgi sends it with sendfile only if the file comes back.
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'application/x'),
+                                  ('Content-Length', '5')])
+        return environ['wsgi.file_wrapper'](io.BytesIO(b'hello'), 4096)
+    rec = fake_recorder.FakeRecorder()
+    environ = environ_for()
+    environ['wsgi.file_wrapper'] = lambda filelike, block_size=8192: filelike
+    result = make_filter(app, rec)(environ, lambda *a: None)
+    assert type(result) is io.BytesIO
+    assert result.read() == b'hello'
+    assert len(rec.events) == 1
+    result.close()
+    assert result.closed
+    assert [e['event'] for e in rec.events] == ['request', 'response']
+    assert rec.events[1]['body'] == event.omitted_body(
+        5, 'wsgi.file_wrapper')
+
+
 def test_request_body_read_in_part():
     def app(environ, start_response):
         environ['wsgi.input'].read(3)
