@@ -30,6 +30,7 @@ buffered by the hook.  The headers are set even on a call the filters
 drop, so the callee still continues the trace.
 """
 
+import collections.abc
 import io
 import threading
 import time
@@ -308,6 +309,10 @@ class OutboundCall(object):
             record = self._buffer_record(data, content_type)
             if record is not None:
                 return record
+        if not hasattr(data, 'read') and \
+                not isinstance(data, collections.abc.Iterable):
+            # Left for urllib3 to refuse, as it would without the hook.
+            return event.omitted_body(0, 'not a body')
         self._request_head = body.BodyHead(self._max_bytes)
         if hasattr(data, 'read'):
             self.request.body = _ObservedFile(data, self._request_head)

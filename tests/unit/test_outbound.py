@@ -418,3 +418,20 @@ def test_buffer_body_is_sent_as_without_the_hook(server, rec, data):
     assert rec.events[0]['body']['size'] == 1000
     assert rec.events[0]['body']['truncated'] is True
     assert rec.events[1]['event'] == 'response'
+
+
+def _send_prepared(url, body):
+    prepared = requests.Request('PUT', url + '/upload').prepare()
+    prepared.body = body
+    with pytest.raises(Exception) as raised:
+        requests.Session().send(prepared)
+    return raised.value
+
+
+def test_body_urllib3_refuses_fails_as_without_the_hook(
+        server, rec, monkeypatch):
+    hooked = _send_prepared(server, 5)
+    monkeypatch.setattr(rec, 'is_enabled', False)
+    plain = _send_prepared(server, 5)
+    assert type(hooked) is type(plain)
+    assert str(hooked) == str(plain)
