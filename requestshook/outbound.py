@@ -212,6 +212,12 @@ def _response_headers(response):
     return _header_pairs(response.headers)
 
 
+def _response_fields(response):
+    """Status, reason, headers and content type of a response."""
+    return (response.status_code, response.reason,
+            _response_headers(response), response.headers.get('Content-Type'))
+
+
 def _drained(raw):
     """True when urllib3 has nothing left to hand out."""
     fp = getattr(raw, '_fp', None)
@@ -370,16 +376,24 @@ class OutboundCall(object):
             ResponseObserver(self, response)
         except Exception as exc:
             _internal_failure('response', exc)
+            self._responded_unobserved(response)
 
-    def responded(self, response_event_fields, head):
+    def _responded_unobserved(self, response):
+        try:
+            fields = _response_fields(response)
+            self.responded(fields, event.omitted_body(0, 'not observed'))
+        except Exception as exc:
+            _internal_failure('response event', exc)
+
+    def responded(self, response_event_fields, response_body):
         if self._done:
             return
         self._done = True
-        status, reason, headers, content_type = response_event_fields
+        status, reason, headers, _ = response_event_fields
         self.recorder.emit(event.response_event(
             event.CLIENT, self.hop_id, self.trace, self.parent, self.caller,
             self.callee, self.method, self.url, status, reason, headers,
-            head.record(content_type), self._duration_ms(),
+            response_body, self._duration_ms(),
             request_body=self._streamed_request_body()))
 
 
@@ -396,9 +410,7 @@ class ResponseObserver(object):
     def __init__(self, call, response):
         self._call = call
         self._head = body.BodyHead(call.recorder.max_body_bytes)
-        self._fields = (response.status_code, response.reason,
-                        _response_headers(response),
-                        response.headers.get('Content-Type'))
+        self._fields = _response_fields(response)
         self._lock = threading.Lock()
         raw = response.raw
         if raw is None:
@@ -502,6 +514,7 @@ class ResponseObserver(object):
                 if self._call is None:
                     return
                 call, self._call = self._call, None
-            call.responded(self._fields, self._head)
+            call.responded(self._fields,
+                           self._head.record(self._fields[3]))
         except Exception as exc:
             _internal_failure('response event', exc)

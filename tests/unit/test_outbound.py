@@ -25,6 +25,7 @@ import threading
 
 import pytest
 import requests
+import requests.adapters
 
 from requestshook import context
 from requestshook import event
@@ -435,3 +436,36 @@ def test_body_urllib3_refuses_fails_as_without_the_hook(
     plain = _send_prepared(server, 5)
     assert type(hooked) is type(plain)
     assert str(hooked) == str(plain)
+
+
+class _SlottedRaw(object):
+    """A raw body that takes neither weak references nor attributes."""
+
+    __slots__ = ('_stream',)
+
+    def __init__(self, data):
+        self._stream = io.BytesIO(data)
+
+    def read(self, amt=None, **kwargs):
+        return self._stream.read(amt)
+
+    def close(self):
+        self._stream.close()
+
+
+class _SlottedRawAdapter(requests.adapters.HTTPAdapter):
+    def build_response(self, request, response):
+        built = super(_SlottedRawAdapter, self).build_response(request,
+                                                               response)
+        built.raw = _SlottedRaw(response.read())
+        return built
+
+
+def test_response_that_cannot_be_watched_still_gets_its_event(server, rec):
+    session = requests.Session()
+    session.mount('http://', _SlottedRawAdapter())
+    response = session.get(server + '/headers')
+    assert response.json()['headers'][event.HEADER_REQUEST_ID] == \
+        rec.events[0]['id']
+    assert rec.kinds() == [('request', 'client'), ('response', 'client')]
+    assert rec.events[1]['status'] == 200
