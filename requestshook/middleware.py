@@ -353,6 +353,12 @@ class RequestsHook(object):
                 if call.recorded:
                     self._watch_file(call, result)
                 return result
+            if isinstance(result, (bytes, str)):
+                # Not an iterable of chunks, but uwsgi sends it whole.
+                if call.recorded:
+                    call.response_head.feed(result)
+                    call.finish(body.FINISHED)
+                return result
             on_end = call.finish if call.recorded else _ignore_end
             head = call.response_head or body.BodyHead(0)
             return body.observe_app_iter(result, head, on_end, call.serving)

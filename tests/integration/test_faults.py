@@ -44,6 +44,10 @@ APP = textwrap.dedent('''
             path = environ['PATH_INFO']
             if path == '/raise':
                 raise RuntimeError('the application broke')
+            if path == '/bytes':
+                # Not WSGI, but uwsgi sends a bare bytes result as it is.
+                start_response('200 OK', [('Content-Type', 'text/plain')])
+                return b'bare bytes'
             if path == '/echo':
                 length = int(environ.get('CONTENT_LENGTH') or 0)
                 data = environ['wsgi.input'].read(length)
@@ -245,4 +249,21 @@ def test_client_going_away_is_one_error_and_service_goes_on(hooked, plain):
     assert 'client went away' in events[1]['error']
     assert events[1]['status'] == 200
     assert fetch(service, 'GET', '/stream') == fetch(plain, 'GET', '/stream')
+    assert requestshook_messages(service) == []
+
+
+def _fetch_or_failure(service, method, path):
+    try:
+        return fetch(service, method, path)
+    except http.client.HTTPException as exc:
+        return type(exc).__name__
+
+
+def test_bare_bytes_result_answers_as_without_filter(hooked, plain):
+    service, log_file = hooked
+    answer = _fetch_or_failure(plain, 'GET', '/bytes')
+    assert _fetch_or_failure(service, 'GET', '/bytes') == answer
+    events = servers.read_events(log_file, expected=2, url_part='/bytes')
+    assert [e['event'] for e in events] == ['request', 'response']
+    assert events[1]['body']['data'] == 'bare bytes'
     assert requestshook_messages(service) == []

@@ -377,6 +377,20 @@ def test_file_handed_back_by_a_function_file_wrapper_passes_unwrapped():
         5, 'wsgi.file_wrapper')
 
 
+def test_bare_bytes_result_is_handed_on_as_it_is():
+    # Not WSGI, but uwsgi sends a bytes result whole.
+    payload = b'bare bytes'
+
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return payload
+    rec = fake_recorder.FakeRecorder()
+    result = make_filter(app, rec)(environ_for(), lambda *a: None)
+    assert result is payload
+    assert rec.kinds() == [('request', 'server'), ('response', 'server')]
+    assert rec.events[1]['body']['data'] == 'bare bytes'
+
+
 def test_request_body_read_in_part():
     def app(environ, start_response):
         environ['wsgi.input'].read(3)
