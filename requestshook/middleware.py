@@ -176,7 +176,7 @@ class InboundCall(object):
             request_body = None
         else:
             request_body = event.body_record(b'', 0)
-        self.recorder.emit(event.request_event(
+        outbound.emit(self.recorder, event.request_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, _request_headers(environ),
             request_body))
@@ -259,7 +259,7 @@ class InboundCall(object):
 
     def _emit_response(self, response_body):
         code, reason = _status_code(self.status)
-        self.recorder.emit(event.response_event(
+        outbound.emit(self.recorder, event.response_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, code, reason,
             self.response_headers or [], response_body, self._duration_ms(),
@@ -267,7 +267,7 @@ class InboundCall(object):
 
     def _emit_error(self, error):
         code = _status_code(self.status)[0] if self.status else None
-        self.recorder.emit(event.error_event(
+        outbound.emit(self.recorder, event.error_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, error, self._duration_ms(),
             status=code, request_body=self._request_body()))

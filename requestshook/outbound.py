@@ -72,6 +72,34 @@ def _internal_failure(where, exc):
         'goes on unrecorded.', where, type(exc).__name__, exc)
 
 
+_writing = threading.local()
+_deferred = collections.deque()
+
+
+def emit(recorder, record):
+    """``recorder.emit(record)``, never re-entered on one thread.
+
+    The garbage collector may collect a response, and so write its event,
+    on any allocation: also inside an emit, while this thread holds the
+    log's lock.  Such an event waits in a queue until that emit returns.
+    Both hooks write their events through here.
+    """
+    if getattr(_writing, 'active', False):
+        _deferred.append((recorder, record))
+        return
+    _writing.active = True
+    try:
+        recorder.emit(record)
+        while True:
+            try:
+                queued_recorder, queued = _deferred.popleft()
+            except IndexError:
+                break
+            queued_recorder.emit(queued)
+    finally:
+        _writing.active = False
+
+
 def install(recorder=None, service_name=None, hmac_key=None):
     """Install the hook once per process; safe to call again.
 
@@ -288,7 +316,7 @@ class OutboundCall(object):
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
             try:
-                self.recorder.emit(event.request_event(
+                emit(self.recorder, event.request_event(
                     event.CLIENT, self.hop_id, self.trace, self.parent,
                     self.caller, self.callee, self.method, self.url,
                     _header_pairs(headers), self._request_body_record()))
@@ -361,7 +389,7 @@ class OutboundCall(object):
             return
         self._done = True
         try:
-            self.recorder.emit(event.error_event(
+            emit(self.recorder, event.error_event(
                 event.CLIENT, self.hop_id, self.trace, self.parent,
                 self.caller, self.callee, self.method, self.url,
                 _describe(exc), self._duration_ms(), status=status,
@@ -390,7 +418,7 @@ class OutboundCall(object):
             return
         self._done = True
         status, reason, headers, _ = response_event_fields
-        self.recorder.emit(event.response_event(
+        emit(self.recorder, event.response_event(
             event.CLIENT, self.hop_id, self.trace, self.parent, self.caller,
             self.callee, self.method, self.url, status, reason, headers,
             response_body, self._duration_ms(),

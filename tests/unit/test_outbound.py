@@ -469,3 +469,57 @@ def test_response_that_cannot_be_watched_still_gets_its_event(server, rec):
         rec.events[0]['id']
     assert rec.kinds() == [('request', 'client'), ('response', 'client')]
     assert rec.events[1]['status'] == 200
+
+
+@pytest.fixture
+def real_recorder(tmp_path, monkeypatch):
+    from requestshook import recorder as recorder_module
+    config = tmp_path / 'requestshook.conf'
+    config.write_text('[DEFAULT]\nlog_file = %s\nfilters_file = %s\n' % (
+        tmp_path / 'requestshook.log', tmp_path / 'no-filters.json'))
+    recorder = recorder_module.Recorder(str(config))
+    monkeypatch.setattr(outbound._settings, 'recorder', recorder)
+    monkeypatch.setattr(outbound._settings, 'service_name', 'client-cli')
+    monkeypatch.delenv(context.TRACE_ID_ENV, raising=False)
+    outbound.install()
+    return recorder
+
+
+def _logged(tmp_path):
+    with open(str(tmp_path / 'requestshook.log'), 'rb') as stream:
+        return [event.decode(line) for line in stream]
+
+
+def test_response_collected_while_this_thread_writes_the_log(
+        server, real_recorder, tmp_path):
+    # The cyclic garbage collector may run on any allocation, also while
+    # this thread holds the log's lock: collecting an unread response
+    # then must not wait for that lock.
+    gc.collect()
+    gc.disable()
+    try:
+        response = requests.get(server + '/big', stream=True)
+        cycle = [response]
+        cycle.append(cycle)
+        del response, cycle
+        log = real_recorder._state.log
+        clock = log._clock
+
+        def clock_collecting_garbage():
+            log._clock = clock
+            gc.collect()
+            return clock()
+        log._clock = clock_collecting_garbage
+        written = threading.Event()
+
+        def call_another():
+            requests.get(server + '/headers')
+            written.set()
+        threading.Thread(target=call_another, daemon=True).start()
+        assert written.wait(60), 'deadlocked on the log lock'
+    finally:
+        gc.enable()
+    kinds = [(e['event'], e['url'].rsplit('/', 1)[-1])
+             for e in _logged(tmp_path)]
+    assert kinds == [('request', 'big'), ('request', 'headers'),
+                     ('response', 'big'), ('response', 'headers')]
