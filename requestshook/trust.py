@@ -53,7 +53,8 @@ def sign(key, request_id, caller, trace, parent):
 
 def verify(keys, signature, request_id, caller, trace, parent):
     """True when ``signature`` was made with one of ``keys``."""
-    if not keys or not isinstance(signature, str):
+    if not keys or not isinstance(signature, str) or \
+            not signature.isascii():
         return False
     signature = signature.strip().lower()
     return any(hmac.compare_digest(

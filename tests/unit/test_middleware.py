@@ -557,6 +557,17 @@ def test_hmac_keys_decide_whether_ids_are_used(signed_with, trusted):
         assert seen[2:] == (None, 'curl')
 
 
+def test_non_ascii_signature_is_not_trusted_and_the_call_recorded():
+    rec = fake_recorder.FakeRecorder()
+    hooked = make_filter(json_app, rec, hmac_keys='key-1')
+    headers = _claimed_headers()
+    headers[trust.HEADER_HMAC] = '\xe9' * 64
+    serve(hooked, environ_for(headers=headers))
+    assert rec.kinds() == [('request', 'server'), ('response', 'server')]
+    assert rec.events[0]['id'] != 'a' * 32
+    assert rec.events[0]['from'] == 'curl'
+
+
 def test_without_hmac_keys_ids_are_labels():
     rec = fake_recorder.FakeRecorder()
     serve(make_filter(json_app, rec), environ_for(

@@ -30,6 +30,7 @@ def test_signature_verifies_with_any_of_the_keys():
     (['key-2'], trust.sign('key-2', *IDS), IDS[:3] + (None,)),
     (['key-2'], None, IDS),
     (['key-2'], 42, IDS),
+    (['key-2'], '\xe9' * 64, IDS),
     ([], trust.sign('key-2', *IDS), IDS),
 ])
 def test_wrong_or_missing_signatures_fail(keys, signature, ids):
