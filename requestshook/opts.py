@@ -42,6 +42,11 @@ DEFAULT_REDACT_HEADERS = [
     'X-Account-Meta-Temp-URL-Key-2',
     'X-Container-Meta-Temp-URL-Key',
     'X-Container-Meta-Temp-URL-Key-2',
+    'X-Container-Sync-Key',
+    'X-Container-Sync-Auth',
+    'Openstack-Auth-Receipt',
+    'X-Instance-ID-Signature',
+    'X-Amz-Security-Token',
     'Cookie',
     'Set-Cookie',
 ]
@@ -57,6 +62,7 @@ DEFAULT_REDACT_BODY_KEYS = [
     'private_key',
     'blob',
     'psk',
+    'token',
 ]
 
 DEFAULT_URL_MAP = [
@@ -128,10 +134,15 @@ requestshook_opts = [
                 help='Keys (any case) whose values in JSON bodies are '
                      'written as "***", at any depth.  A key also matches '
                      'as the last part of a key joined with "_": password '
-                     'covers auth_password and ipmi_password.  Text bodies '
-                     '(truncated JSON, form data, XML) are scrubbed for '
-                     'the same keys.  The token id of a keystone "token" '
-                     'auth method is always written in {SHA256} form.'),
+                     'covers auth_password and ipmi_password.  A key '
+                     'ending in token (token covers access_token) is '
+                     'written in the {SHA256} form of the token headers, '
+                     'and so is the id of an object under it.  Text '
+                     'bodies (truncated JSON, form data, XML, HTML) and '
+                     'URLs (query parameters, also percent-encoded) are '
+                     'scrubbed for the same keys.  The token id of a '
+                     'keystone "token" auth method is always written in '
+                     '{SHA256} form.'),
     cfg.ListOpt('url_map',
                 default=DEFAULT_URL_MAP,
                 help='How the outbound hook names the service a URL '

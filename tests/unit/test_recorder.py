@@ -436,3 +436,20 @@ def test_emit_while_the_configuration_changes(make, paths, clock, caplog,
     assert errors(caplog) == []
     assert len(written) == sum(sent)
     assert len({line['id'] for line in written}) == len(written)
+
+
+def test_emit_redacts_urls_tokens_and_bytes_headers(make, paths):
+    made = make()
+    console = 'http://ctl:6080/vnc_lite.html?path=%%3Ftoken%%3D%s' % TOKEN
+    raw = json.dumps({'remote_console': {'url': console}}).encode()
+    made.emit(event.response_event(
+        event.SERVER, event.new_id(), event.new_id(), None, 'openstack',
+        'nova-api', 'GET', 'http://h:8080/v1/AUTH_a/c/o?temp_url_sig=s1g',
+        200, 'OK', [(b'X-Auth-Token', TOKEN.encode()),
+                    ('Openstack-Auth-Receipt', 'r3ceipt'),
+                    ('Location', 'http://h/o?temp_url_sig=s2g')],
+        event.body_record(raw, len(raw), 'application/json'), 1.0))
+    text = paths.log.read_text()
+    for secret in (TOKEN, 's1g', 's2g', 'r3ceipt'):
+        assert secret not in text
+    assert len(lines_of(paths.log)) == 1

@@ -114,8 +114,9 @@ def test_keystone_token_method_id_hashed(redactor):
     assert TOKEN_AUTH['auth']['identity']['token']['id'] == TOKEN
 
 
-def test_token_id_elsewhere_is_kept(redactor):
-    data = {'token': {'id': 'not-a-secret'}, 'image': {'id': 'abc'}}
+def test_ids_of_other_objects_are_kept(redactor):
+    data = {'image': {'id': 'abc'}, 'user': {'id': 'u', 'token_ids': 1},
+            'trust': {'id': 't'}}
     assert redactor.redact_json(data) is data
 
 
@@ -285,3 +286,175 @@ def test_encode_finds_suffix_keys(redactor):
     line = redactor.encode(_event(body=_json_body(
         {'connection_info': {'auth_password': 'chap1'}})))
     assert b'chap1' not in line
+
+
+# -- secrets in URLs ------------------------------------------------------
+
+def _url_event(url, headers=(), error=None):
+    if error is not None:
+        return event.error_event(
+            event.CLIENT, event.new_id(), event.new_id(), None, 'glance-api',
+            'swift-proxy-server', 'GET', url, error, 3.0)
+    return event.request_event(
+        event.CLIENT, event.new_id(), event.new_id(), None, 'glance-api',
+        'swift-proxy-server', 'GET', url, headers, None)
+
+
+@pytest.mark.parametrize('url, secret, shown', [
+    # swift temp URL
+    ('http://h:8080/v1/AUTH_a/c/o?temp_url_sig=da39a3ee5e6b4b0d3255bfef'
+     '95601890afd80709&temp_url_expires=1700000000', 'da39a3ee5e6b4b0d',
+     'temp_url_sig=***&temp_url_expires=1700000000'),
+    # nova's noVNC console URL, old and new form
+    ('http://ctl:6080/vnc_auto.html?token=%s' % TOKEN, TOKEN,
+     'token=' + TOKEN_HASH),
+    ('http://ctl:6080/vnc_lite.html?path=%%3Ftoken%%3D%s' % TOKEN, TOKEN,
+     'path=%3Ftoken%3D' + TOKEN_HASH),
+    ('http://h/v3/x?password=hunter2;next=1', 'hunter2',
+     'password=***;next=1'),
+    ('http://h/v3/x?name=a&Auth_Token=%s#frag' % TOKEN, TOKEN,
+     'Auth_Token=%s#frag' % TOKEN_HASH),
+    # s3api presigned URLs, v4 and v2
+    ('http://h:8080/b/o?X-Amz-Credential=AK%2F1&X-Amz-Signature=5e6b4b0d'
+     '&X-Amz-Security-Token=' + TOKEN, '5e6b4b0d',
+     'X-Amz-Signature=***&X-Amz-Security-Token=' + TOKEN_HASH),
+    ('http://h:8080/b/o?AWSAccessKeyId=AK&Signature=abc%2Bdef%3D',
+     'abc%2Bdef', 'Signature=***'),
+    ('http://admin:hunter2@h:5000/v3', 'hunter2', 'http://admin:***@h:5000'),
+])
+def test_secrets_in_the_url_redacted(redactor, url, secret, shown):
+    result = redactor.redact_event(_url_event(url))
+    assert secret not in result['url']
+    assert shown in result['url']
+    assert redactor.redact_event(result) is result
+
+
+def test_url_without_secrets_is_the_same_event(redactor):
+    made = _url_event('http://h/image/v2/images?limit=20&marker=a&'
+                      'tokens_left=3&user=me@example.com')
+    assert redactor.redact_event(made) is made
+
+
+def test_urls_in_headers_redacted(redactor):
+    made = _url_event('http://h/x', [
+        ('Location', 'http://h:8080/v1/AUTH_a/c/o?temp_url_sig=abc&x=1'),
+        ('Referer', 'http://ctl/vnc_auto.html?token=%s' % TOKEN),
+        ('X-Other', 'temp_url_sig=kept')])
+    result = redactor.redact_event(made)
+    assert result['headers'] == [
+        ['Location', 'http://h:8080/v1/AUTH_a/c/o?temp_url_sig=***&x=1'],
+        ['Referer', 'http://ctl/vnc_auto.html?token=%s' % TOKEN_HASH],
+        ['X-Other', 'temp_url_sig=kept']]
+
+
+def test_url_in_an_error_message_redacted(redactor):
+    error = ("ConnectionError: HTTPConnectionPool(host='h', port=8080): Max "
+             "retries exceeded with url: /v1/AUTH_a/c/o?temp_url_sig=abc123"
+             "&temp_url_expires=1 (Caused by NewConnectionError)")
+    result = redactor.redact_event(_url_event('http://h/x', error=error))
+    assert 'abc123' not in result['error']
+    assert 'temp_url_sig=***&temp_url_expires=1 (Caused' in result['error']
+
+
+# -- headers ----------------------------------------------------------------
+
+@pytest.mark.parametrize('name', [
+    'Openstack-Auth-Receipt',       # keystone MFA receipts
+    'X-Container-Sync-Key',         # swift container sync
+    'X-Container-Sync-Auth',
+    'X-Instance-ID-Signature',      # neutron metadata proxy to nova
+    'X-Amz-Security-Token',
+])
+def test_more_credential_headers_hashed_by_default(redactor, name):
+    result = redactor.redact_headers([[name, TOKEN]])
+    assert result == [[name, TOKEN_HASH]]
+
+
+def test_bytes_header_names_and_values_hashed(redactor):
+    headers = [[b'X-Auth-Token', TOKEN.encode()],
+               [b'Location', b'http://h/o?temp_url_sig=abc']]
+    line = redactor.encode(_event(headers))
+    assert TOKEN.encode() not in line
+    assert b'abc' not in line
+    assert TOKEN_HASH.encode() in line
+
+
+# -- tokens in bodies -------------------------------------------------------
+
+def test_token_keys_hashed_not_masked(redactor):
+    data = {'access_token': TOKEN, 'token_type': 'Bearer',
+            'expires_in': 3600, 'refresh_token': TOKEN, 'token': TOKEN,
+            'id_token': 7}
+    result = redactor.redact_json(data)
+    assert result == {'access_token': TOKEN_HASH, 'token_type': 'Bearer',
+                      'expires_in': 3600, 'refresh_token': TOKEN_HASH,
+                      'token': TOKEN_HASH, 'id_token': '***'}
+
+
+@pytest.mark.parametrize('data', [
+    {'access': {'token': {'issued_at': 'now', 'id': TOKEN,
+                          'tenant': {'id': 'p'}}}},          # keystone v2
+    {'auth': {'token': {'id': TOKEN}, 'tenantName': 'demo'}},
+])
+def test_id_of_a_token_object_hashed(redactor, data):
+    line = redactor.encode(_event(body=_json_body(data)))
+    assert TOKEN.encode() not in line
+    assert TOKEN_HASH.encode() in line
+
+
+def test_keystone_v3_token_response_keeps_its_ids(redactor):
+    data = {'token': {'methods': ['password'], 'user': {'id': 'u1'},
+                      'project': {'id': 'p1'}, 'audit_ids': ['a1'],
+                      'catalog': [{'id': 'c1', 'endpoints': []}]}}
+    assert redactor.redact_json(data) is data
+
+
+@pytest.mark.parametrize('data, secret', [
+    ({'remote_console': {'protocol': 'vnc', 'type': 'novnc',
+                         'url': 'http://ctl:6080/vnc_lite.html?path='
+                                '%%3Ftoken%%3D%s' % TOKEN}}, TOKEN),
+    ({'console': {'url': 'http://ctl:6080/vnc_auto.html?token=%s'
+                         % TOKEN}}, TOKEN),
+    ({'image': {'direct_url': 'swift+https://svc%3Aglance:hunter2@ctl:5000'
+                              '/v3/glance/i'}}, 'hunter2'),
+    ({'links': [{'href': 'http://h/o?temp_url_sig=abc123'}]}, 'abc123'),
+])
+def test_urls_in_json_strings_redacted(redactor, data, secret):
+    made = _event(body=_json_body(data))
+    line = redactor.encode(made)
+    assert secret.encode() not in line
+    assert event.decode(line) == json.loads(json.dumps(
+        redactor.redact_event(made)))
+
+
+@pytest.mark.parametrize('text, secret, shown', [
+    ('grant_type=client_credentials&access_token=%s&x=1' % TOKEN, TOKEN,
+     'access_token=%s&x=1' % TOKEN_HASH),
+    ('oauth_token=%s&oauth_token_secret=s3cr3t' % TOKEN, 's3cr3t',
+     'oauth_token=%s&oauth_token_secret=***' % TOKEN_HASH),
+    ('<r><token>%s</token></r>' % TOKEN, TOKEN,
+     '<token>%s</token>' % TOKEN_HASH),
+    ('{"access_token": "%s", "x": 1' % TOKEN, TOKEN,
+     '"access_token": "%s"' % TOKEN_HASH),
+    # keystone's websso page, posted back to horizon
+    ('<form><input type="hidden" name="token" id="token" value="%s"/>'
+     '</form>' % TOKEN, TOKEN, 'value="%s"' % TOKEN_HASH),
+    ('<input name="password" value="hunter2">', 'hunter2',
+     'value="***"'),
+])
+def test_tokens_in_text_bodies(redactor, text, secret, shown):
+    result = redactor.redact_text(text)
+    assert secret not in result
+    assert shown in result
+    assert redactor.redact_text(result) == result
+
+
+@pytest.mark.parametrize('text', [
+    '{"access_token": "%s' % TOKEN[:3],
+    'a=1&access_token=%s' % TOKEN[:3],
+])
+def test_token_cut_by_the_end_of_the_text_masked(redactor, text):
+    # A hash of a short head could be reversed by trying every head.
+    result = redactor.redact_text(text)
+    assert TOKEN[:3] not in result
+    assert '***' in result
