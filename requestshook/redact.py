@@ -76,6 +76,10 @@ _KINDS_KEPT = 1024
 _KEYSTONE_TOKEN_PATHS = (('auth', 'identity', 'token'), ('auth', 'token'),
                          ('access', 'token'))
 
+# nova's console auth tokens are a segment of the URL's path.
+_PATH_TOKEN_SEGMENT = '/os-console-auth-tokens/'
+_PATH_TOKEN = re.compile('(%s)([^/?#\\s"]+)' % _PATH_TOKEN_SEGMENT)
+
 # What follows a secret key in text, up to the end of its value.
 _JSON_VALUE = re.compile(r'\s*:\s*("(?:[^"\\]|\\.)*)("?)')
 _FORM_VALUE = re.compile(r'([^&;#\s]*)')
@@ -111,6 +115,10 @@ def _replaced(data, path, value):
     if not path:
         return value
     return dict(data, **{path[0]: _replaced(data[path[0]], path[1:], value)})
+
+
+def _hash_path_token(match):
+    return match.group(1) + hash_value(match.group(2))
 
 
 def _text(value):
@@ -284,6 +292,8 @@ class Redactor(object):
         new = text
         if '=' in new or '%3' in new:
             new = self._mask_keys(new, form_only=True, whole=True)
+        if _PATH_TOKEN_SEGMENT in new:
+            new = _PATH_TOKEN.sub(_hash_path_token, new)
         if '://' in new and '@' in new:
             new = _USERINFO.sub(r'\1' + MASK, new)
         return text if new == text else new

@@ -458,3 +458,15 @@ def test_token_cut_by_the_end_of_the_text_masked(redactor, text):
     result = redactor.redact_text(text)
     assert TOKEN[:3] not in result
     assert '***' in result
+
+
+@pytest.mark.parametrize('url, shown', [
+    ('http://ctl/compute/v2.1/os-console-auth-tokens/%s' % TOKEN,
+     'http://ctl/compute/v2.1/os-console-auth-tokens/' + TOKEN_HASH),
+    ('http://ctl:8774/v2.1/os-console-auth-tokens/%s?x=1' % TOKEN,
+     'http://ctl:8774/v2.1/os-console-auth-tokens/%s?x=1' % TOKEN_HASH),
+])
+def test_nova_console_token_in_the_path_hashed(redactor, url, shown):
+    result = redactor.redact_event(_url_event(url))
+    assert result['url'] == shown
+    assert redactor.redact_event(result) is result
