@@ -67,8 +67,12 @@ URL_SECRET_PARAMS = (
 URL_HEADERS = frozenset(['location', 'content-location', 'referer',
                          'link', 'refresh'])
 
-# Kinds of JSON keys.
-_PLAIN, _SECRET, _TOKEN = 0, 1, 2
+AUTHORIZATION_HEADERS = frozenset(['authorization', 'proxy-authorization'])
+# Authorization schemes whose credentials a password gives: masked.
+PASSWORD_SCHEMES = frozenset(['basic', 'digest'])
+
+# Kinds of JSON keys and headers.
+_PLAIN, _SECRET, _TOKEN, _AUTHORIZATION, _URL = range(5)
 _KINDS_KEPT = 1024
 
 # Where keystone requests and responses hold a token object with an "id":
@@ -115,6 +119,16 @@ def _replaced(data, path, value):
     if not path:
         return value
     return dict(data, **{path[0]: _replaced(data[path[0]], path[1:], value)})
+
+
+def _conceal_credentials(value):
+    # Authorization: the scheme stays; "Bearer <token>" hashes as the token.
+    scheme, space, credentials = value.partition(' ')
+    if not credentials.strip():
+        return hash_value(value)
+    if scheme.lower() in PASSWORD_SCHEMES:
+        return scheme + space + MASK
+    return scheme + space + hash_value(credentials)
 
 
 def _hash_path_token(match):
@@ -169,6 +183,14 @@ class Redactor(object):
                                    if key.strip())
         # A key also matches as the last part of a key joined with "_":
         # "password" covers "auth_password" and "ipmi_password".
+        self._header_kinds = dict.fromkeys(URL_HEADERS, _URL)
+        for name in self.headers:
+            if name in AUTHORIZATION_HEADERS:
+                self._header_kinds[name] = _AUTHORIZATION
+            elif 'key' in name or 'pass' in name:
+                self._header_kinds[name] = _SECRET
+            else:
+                self._header_kinds[name] = _TOKEN
         self._suffixes = tuple('_' + key for key in self.body_keys)
         self._kinds = {}
         # Keys searched for in text: in URLs and form data also the
@@ -266,13 +288,17 @@ class Redactor(object):
             name = pair[0]
             if name.__class__ is not str:
                 name = _text(name)
-            name = name.lower()
-            if name in self.headers:
-                new = hash_value(pair[1])
-            elif name in URL_HEADERS:
-                new = self.redact_url(_text(pair[1]))
-            else:
+            kind = self._header_kinds.get(name.lower())
+            if kind is None:
                 continue
+            if kind == _TOKEN:
+                new = hash_value(pair[1])
+            elif kind == _SECRET:
+                new = MASK
+            elif kind == _AUTHORIZATION:
+                new = _conceal_credentials(_text(pair[1]))
+            else:
+                new = self.redact_url(_text(pair[1]))
             if new == pair[1]:
                 continue
             if redacted is None:
