@@ -128,7 +128,10 @@ requestshook_opts = [
                      'the log shows {SHA256}<first 16 hex digits of the '
                      'digest> instead, as keystoneauth does, so a token '
                      'issued in X-Subject-Token can still be recognised '
-                     'when it is used as X-Auth-Token.'),
+                     'when it is used as X-Auth-Token.  A header whose '
+                     'name holds key or pass (X-Auth-Key) shows ***; '
+                     'Authorization keeps its scheme (Basic ***, Bearer '
+                     '{SHA256}...).'),
     cfg.ListOpt('redact_body_keys',
                 default=DEFAULT_REDACT_BODY_KEYS,
                 help='Keys (any case) whose values in JSON bodies are '
