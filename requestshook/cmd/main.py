@@ -52,7 +52,15 @@ def build_parser():
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse stops filling FILE... at the first option after FLOW:
+        # `diagram 1 --variables a.log` still means the log a.log.
+        if hasattr(args, 'files') and not any(
+                item.startswith('-') and item != '-' for item in extra):
+            args.files = list(args.files or []) + extra
+        else:
+            parser.error('unrecognized arguments: %s' % ' '.join(extra))
     if not getattr(args, 'func', None):
         parser.print_help()
         return 2

@@ -44,7 +44,9 @@ LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
             "merged by time; `-` reads stdin; .gz rotated logs are fine). "
             "Default: $REQUESTSHOOK_LOG_FILE, else log_file of "
             "$REQUESTSHOOK_CONFIG or /etc/requestshook/requestshook.conf, "
-            "else %s" % source_module.DEFAULT_LOG)
+            "else %s; when that does not exist but `requestshook record`'s "
+            "per-user log (~/.local/state/requestshook/requestshook.log) "
+            "does, that one" % source_module.DEFAULT_LOG)
 
 FLOWS_EPILOG = """\
 examples:

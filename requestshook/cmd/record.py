@@ -212,7 +212,8 @@ def cmd_record(args):
         return status
     say('requestshook: see it: requestshook diagram %s%s\n'
         % (trace, log_option))
-    say('               requestshook markdown %s%s\n' % (trace, log_option))
+    say('                      requestshook markdown %s%s\n'
+        % (trace, log_option))
     if args.doc:
         doc_status = write_doc(trace, log_file, args.doc, command)
         if doc_status:

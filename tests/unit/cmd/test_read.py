@@ -203,3 +203,13 @@ def test_help_teaches_with_examples(capsys):
             _parser().parse_args([name, '--help'])
         out = capsys.readouterr().out
         assert 'examples:' in out and 'requestshook %s' % name in out
+
+
+def test_log_files_may_follow_options(log_path, capsys):
+    from requestshook.cmd import main
+    assert main.main(['diagram', '1', '--variables', log_path]) == 0
+    assert 'sequenceDiagram' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main.main(['diagram', '1', log_path, '--no-such-option'])
+    assert 'unrecognized arguments: --no-such-option' in \
+        capsys.readouterr().err
