@@ -90,7 +90,7 @@ def emit(recorder, record):
     _writing.active = True
     try:
         recorder.emit(record)
-        while True:
+        while _deferred:
             try:
                 queued_recorder, queued = _deferred.popleft()
             except IndexError:
