@@ -24,10 +24,10 @@ try:
 except ImportError:  # setuptools < 64: "develop" makes editable installs
     editable_wheel = None
 
-# The opt-in startup hook (requestshook/startup.py): requestshook.pth goes
-# to the top of the wheel, i.e. into site-packages, where the interpreter
-# reads it at start-up.  Editable installs (pip install -e, tox's
-# usedevelop) get it too.
+# The opt-in startup hook (requestshook/capture/startup.py):
+# requestshook.pth goes to the top of the wheel, i.e. into site-packages,
+# where the interpreter reads it at start-up.  Editable installs (pip
+# install -e, tox's usedevelop) get it too.
 PTH_FILE = 'requestshook.pth'
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -73,7 +73,7 @@ def write_config(path, log_path, enabled):
 
 def _instrument(variant, config_file, log_path):
     if variant in ('rh-off', 'rh-on'):
-        from requestshook import outbound
+        from requestshook.capture import outbound
         outbound.enable(service_name=CLIENT_NAME, config_file=config_file)
     elif variant == 'otel':
         from opentelemetry.instrumentation import requests as otel_requests

@@ -14,7 +14,7 @@
 
 ``--sharedlog-processes`` processes of ``--sharedlog-threads`` threads
 each emit ``--sharedlog-events`` response events in all through the real
-recorder (``requestshook.recorder.get_recorder``: redaction, encoding,
+recorder (``requestshook.recording.recorder.get_recorder``: redaction, encoding,
 the shared log's ``O_APPEND`` writes).  Most events carry a 2 KiB JSON
 body; every ``LARGE_EVERY``-th a 60 KiB text body, far above PIPE_BUF, so
 a writer that tore lines would show it.  Each event names its writer and
@@ -70,7 +70,7 @@ def _event(process, thread, number):
 
 def _writer_function(kind, log_path, config_file):
     if kind == 'recorder':
-        from requestshook import recorder
+        from requestshook.recording import recorder
         emit = recorder.get_recorder(
             config_file, {'log_file': log_path,
                           'service_name': 'bench-api'}).emit

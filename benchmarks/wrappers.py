@@ -42,7 +42,7 @@ SERVICE_NAME = 'bench-api'
 
 
 def requestshook_filter(app, enabled, log_path, max_body_bytes=None):
-    from requestshook import middleware
+    from requestshook.capture import middleware
     local_conf = {'service_name': SERVICE_NAME,
                   'enabled': 'true' if enabled else 'false'}
     if log_path:

@@ -22,7 +22,7 @@ def enable(service_name=None, config_file=None, one_trace=False,
     makes outside an inbound call one flow; ``hmac_key`` signs the ids it
     sends.  Safe to call more than once; returns the recorder used.
     """
-    from requestshook import outbound
+    from requestshook.capture import outbound
     return outbound.enable(service_name=service_name,
                            config_file=config_file, one_trace=one_trace,
                            hmac_key=hmac_key)

@@ -44,7 +44,7 @@ import importlib
 import os
 import sys
 
-from requestshook import identity
+from requestshook.capture import identity
 
 APP_ENV = 'REQUESTSHOOK_WSGI_APP'
 SERVICE_NAME_ENV = 'REQUESTSHOOK_SERVICE_NAME'
@@ -91,7 +91,7 @@ def make_application(target, service_name=None, **options):
     ``options`` are requestshook options (``log_file``, ``config_file``,
     ...) as a paste filter would take them.
     """
-    from requestshook import middleware
+    from requestshook.capture import middleware
     if isinstance(target, str):
         name = service_name or default_service_name(target)
         app = load_target(target)

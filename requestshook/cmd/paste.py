@@ -14,7 +14,7 @@
 
 import sys
 
-from requestshook import pastefile
+from requestshook.tools import pastefile
 
 HELP = """\
 Put the requestshook filter into a service's paste file, take it out, or

@@ -27,7 +27,7 @@ import sys
 from requestshook import event
 from requestshook.reading import follow as follow_module
 from requestshook.reading import index
-from requestshook import logpath
+from requestshook.reading import logpath
 from requestshook.reading import source as source_module
 from requestshook.render import doc as doc_module
 from requestshook.render import har as har_module

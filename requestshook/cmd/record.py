@@ -26,10 +26,10 @@ import signal
 import subprocess
 import sys
 
-from requestshook import boot
+from requestshook.capture import boot
 from requestshook import event
-from requestshook import logpath
-from requestshook import startup
+from requestshook.reading import logpath
+from requestshook.capture import startup
 
 EPILOG = """\
 examples:

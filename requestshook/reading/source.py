@@ -24,7 +24,7 @@ import sys
 import time
 
 from requestshook import event
-from requestshook import logpath
+from requestshook.reading import logpath
 
 DEFAULT_LOG = logpath.DEFAULT_LOG
 STDIN = '-'

@@ -26,7 +26,7 @@ import pytest
 from tests.unit import paste_fixtures
 from tests.unit.paste_fixtures import real_paste_files  # noqa: F401
 from tests.unit import paste_stubs
-from tests.unit import test_pastefile
+from tests.unit.tools import test_pastefile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

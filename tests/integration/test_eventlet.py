@@ -43,7 +43,7 @@ SCRIPT = textwrap.dedent('''
     import eventlet.wsgi
     import requests
 
-    from requestshook import middleware
+    from requestshook.capture import middleware
 
     log_file, hooked = sys.argv[1], sys.argv[2] == 'hooked'
     CLIENTS, CALLS_IN_APP, CALLS_IN_STREAM = 20, 3, 2

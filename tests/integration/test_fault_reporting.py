@@ -27,7 +27,8 @@ SERVICE = textwrap.dedent('''
     import sys
     from oslo_config import cfg
     from oslo_log import log as logging
-    from requestshook import event, recorder
+    from requestshook import event
+    from requestshook.recording import recorder
 
     service_log, rh_conf = sys.argv[1:3]
     overrides = {'service_name': 'svc'}

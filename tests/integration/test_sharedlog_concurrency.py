@@ -26,7 +26,7 @@ import time
 import pytest
 
 from requestshook import event
-from requestshook import recorder
+from requestshook.recording import recorder
 
 PROCESSES = 4
 THREADS = 4

@@ -11,7 +11,7 @@
 # under the License.
 
 
-"""A stand-in for :class:`requestshook.recorder.Recorder` in unit tests.
+"""A stand-in for the recorder (:mod:`requestshook.recording.recorder`).
 
 It has the recorder's per-call interface and keeps the events it is given
 in a list, so tests see exactly what the hooks emitted.

@@ -11,7 +11,7 @@
 # under the License.
 
 import requestshook
-from requestshook import outbound
+from requestshook.capture import outbound
 
 
 def test_enable_passes_everything_to_the_outbound_hook(monkeypatch):

@@ -18,7 +18,7 @@ import wsgiref.util
 import pytest
 
 from requestshook import event
-from requestshook import middleware
+from requestshook.capture import middleware
 from requestshook import wsgi
 
 # A service that, like keystone, parses sys.argv when it is imported.

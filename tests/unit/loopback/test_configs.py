@@ -15,7 +15,7 @@ import os
 import socket
 
 from requestshook.loopback import configs
-from requestshook import settings
+from requestshook.recording import settings
 
 
 def _site(tmp_path, **ports):

@@ -20,11 +20,11 @@ import wsgiref.validate
 import pytest
 import webob
 
-from requestshook import context
+from requestshook.capture import context
 from requestshook import event
-from requestshook import middleware
-from requestshook import outbound
-from requestshook import trust
+from requestshook.capture import middleware
+from requestshook.capture import outbound
+from requestshook.capture import trust
 from tests.unit import fake_recorder
 
 ECHOED = {name.lower() for name in event.ECHOED_HEADERS}
@@ -449,7 +449,7 @@ def test_emit_failing_leaves_response_unchanged():
 
 
 def test_filter_failing_to_load_passes_through(monkeypatch):
-    from requestshook import recorder
+    from requestshook.recording import recorder
 
     def broken(**kwargs):
         raise RuntimeError('no recorder')
@@ -468,7 +468,7 @@ def test_service_name_falls_back_to_config_then_process():
 
 
 def test_filter_factory_passes_options_to_the_recorder(monkeypatch):
-    from requestshook import recorder
+    from requestshook.recording import recorder
     asked = {}
 
     def get_recorder(config_file=None, overrides=None):

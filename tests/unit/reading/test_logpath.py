@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-from requestshook import logpath
+from requestshook.reading import logpath
 
 
 def _env(tmp_path, **extra):

@@ -17,8 +17,8 @@ import json
 import pytest
 
 from requestshook import event
-from requestshook import opts
-from requestshook import redact
+from requestshook.recording import opts
+from requestshook.recording import redact
 
 TOKEN = 'gAAAAABjmuecYFmRPQsVsMQG0ISfxCu8my-78UFyTsH3pvEyXoED6xdWFni'
 TOKEN_HASH = '{SHA256}' + hashlib.sha256(TOKEN.encode()).hexdigest()[:16]

@@ -12,8 +12,8 @@
 
 import pytest
 
-from requestshook import opts
-from requestshook import servicemap
+from requestshook.recording import opts
+from requestshook.recording import servicemap
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def install(environ=None):
 
     def enable(module):
         try:
-            from requestshook import outbound
+            from requestshook.capture import outbound
             outbound.enable(service_name=name, config_file=config_file,
                             overrides=options)
         except Exception as exc:

@@ -14,7 +14,7 @@
 """The options of ``/etc/requestshook/requestshook.conf``.
 
 They live in the ``[DEFAULT]`` section of requestshook's own file, read by
-a private ``ConfigOpts`` (see :mod:`requestshook.settings`), never by the
+a private ``ConfigOpts`` (see :mod:`requestshook.recording.settings`), never by the
 service's global ``CONF``.  The same names are accepted as options of the
 paste filter (``[filter:requestshook]``), where they win over the file.
 

@@ -15,7 +15,7 @@ import types
 
 import pytest
 
-from requestshook import identity
+from requestshook.capture import identity
 
 
 @pytest.mark.parametrize('agent, caller', [

@@ -15,7 +15,7 @@ import contextvars
 import os
 import threading
 
-from requestshook import context
+from requestshook.capture import context
 
 
 def test_no_hop_by_default():

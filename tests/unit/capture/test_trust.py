@@ -13,7 +13,7 @@
 
 import pytest
 
-from requestshook import trust
+from requestshook.capture import trust
 
 IDS = ('a' * 32, 'openstack', 'b' * 32, 'c' * 32)
 

@@ -16,8 +16,8 @@ import sys
 from oslo_config import cfg
 import pytest
 
-from requestshook import opts
-from requestshook import settings
+from requestshook.recording import opts
+from requestshook.recording import settings
 
 
 def _write(path, text):

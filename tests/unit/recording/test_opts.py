@@ -16,10 +16,10 @@ import os
 from oslo_config import cfg
 from oslo_config import generator
 
-from requestshook import opts
+from requestshook.recording import opts
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 EXPECTED = {'enabled', 'service_name', 'log_file', 'log_group',
             'max_body_bytes', 'filters_file', 'redact_headers',
             'redact_body_keys', 'url_map'}

@@ -18,8 +18,8 @@ import threading
 import pytest
 
 from requestshook import event
-from requestshook import recorder
-from requestshook import settings as settings_module
+from requestshook.recording import recorder
+from requestshook.recording import settings as settings_module
 
 TOKEN = 'gAAAAABsecret-token-value'
 FILTERS = [{'from': 'glance-api', 'to': 'keystone', 'method': 'GET',

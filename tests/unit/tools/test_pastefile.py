@@ -16,8 +16,8 @@ import os
 import pytest
 
 from requestshook.cmd import paste as paste_command
-from requestshook import middleware
-from requestshook import pastefile
+from requestshook.capture import middleware
+from requestshook.tools import pastefile
 from tests.unit import paste_fixtures
 from tests.unit.paste_fixtures import real_paste_files  # noqa: F401
 from tests.unit import paste_stubs

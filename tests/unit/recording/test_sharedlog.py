@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-from requestshook import report
-from requestshook import sharedlog
+from requestshook.recording import report
+from requestshook.recording import sharedlog
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ import typing
 
 from oslo_config import cfg
 
-from requestshook import opts
-from requestshook import servicemap
+from requestshook.recording import opts
+from requestshook.recording import servicemap
 
 
 class SettingsError(Exception):

@@ -34,7 +34,7 @@ import os
 import threading
 import time
 
-from requestshook import report
+from requestshook.recording import report
 
 CHECK_INTERVAL = 1.0
 

@@ -15,7 +15,7 @@ import io
 
 import pytest
 
-from requestshook import body
+from requestshook.capture import body
 
 
 def test_head_keeps_first_bytes_and_counts_all():

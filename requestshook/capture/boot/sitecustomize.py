@@ -18,7 +18,7 @@ import sys
 
 def _start_hook():
     try:
-        from requestshook import startup
+        from requestshook.capture import startup
     except ImportError:
         return  # another environment: nothing to hook with
     startup.run_from_pth()

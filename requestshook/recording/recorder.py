@@ -31,12 +31,12 @@ import os
 import threading
 import time
 
-from requestshook import filters as filters_module
-from requestshook import redact
-from requestshook import report
-from requestshook import servicemap
-from requestshook import settings as settings_module
-from requestshook import sharedlog
+from requestshook.recording import filters as filters_module
+from requestshook.recording import redact
+from requestshook.recording import report
+from requestshook.recording import servicemap
+from requestshook.recording import settings as settings_module
+from requestshook.recording import sharedlog
 
 CHECK_INTERVAL = 1.0
 
@@ -85,7 +85,7 @@ class Recorder(object):
 
     @property
     def settings(self):
-        """The current :class:`requestshook.settings.Settings`."""
+        """The current :class:`requestshook.recording.settings.Settings`."""
         return self._current().settings
 
     def _current(self):

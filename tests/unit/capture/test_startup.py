@@ -17,10 +17,11 @@ import sys
 
 import pytest
 
-from requestshook import startup
+from requestshook.capture import startup
 
-PTH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'requestshook.pth')
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+PTH = os.path.join(ROOT, 'requestshook.pth')
 
 # Runs the .pth line as site.py does, then reports what got imported and
 # what the hook was told.
@@ -31,8 +32,8 @@ before = sorted(m for m in sys.modules
                 if m.split('.')[0] in ('requestshook', 'wrapt', 'oslo_config'))
 report = {'before_requests': before}
 import requests
-if 'requestshook.outbound' in sys.modules:
-    from requestshook import outbound
+if 'requestshook.capture.outbound' in sys.modules:
+    from requestshook.capture import outbound
     s = outbound._settings
     report['service_name'] = s.service_name
     report['log_file'] = s.recorder.settings.log_file
@@ -83,9 +84,9 @@ def test_pth_hooks_requests_when_enabled(tmp_path):
                     REQUESTSHOOK_LOG_FILE=log,
                     REQUESTSHOOK_CONFIG=str(tmp_path / 'absent.conf'))
     # Before requests is imported only the hook's trigger is loaded.
-    assert 'requestshook.outbound' not in report['before_requests']
+    assert 'requestshook.capture.outbound' not in report['before_requests']
     assert 'oslo_config' not in report['before_requests']
-    assert 'requestshook.startup' in report['before_requests']
+    assert 'requestshook.capture.startup' in report['before_requests']
     assert report['service_name'] == 'openstack'
     assert report['log_file'] == log
     assert report['patched'] == 'FunctionWrapper'

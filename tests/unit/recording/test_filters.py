@@ -15,10 +15,10 @@ import os
 
 import pytest
 
-from requestshook import filters
+from requestshook.recording import filters
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 SEED = [
     {'from': 'glance-api', 'to': 'keystone', 'method': 'GET',

@@ -12,7 +12,7 @@
 
 import logging
 
-from requestshook import report
+from requestshook.recording import report
 
 
 def test_failure_logged_once_per_kind(caplog):

@@ -27,10 +27,10 @@ import pytest
 import requests
 import requests.adapters
 
-from requestshook import context
+from requestshook.capture import context
 from requestshook import event
-from requestshook import outbound
-from requestshook import trust
+from requestshook.capture import outbound
+from requestshook.capture import trust
 from tests.unit import fake_recorder
 
 BIG = bytes(range(256)) * 4096     # 1 MiB
@@ -473,7 +473,7 @@ def test_response_that_cannot_be_watched_still_gets_its_event(server, rec):
 
 @pytest.fixture
 def real_recorder(tmp_path, monkeypatch):
-    from requestshook import recorder as recorder_module
+    from requestshook.recording import recorder as recorder_module
     config = tmp_path / 'requestshook.conf'
     config.write_text('[DEFAULT]\nlog_file = %s\nfilters_file = %s\n' % (
         tmp_path / 'requestshook.log', tmp_path / 'no-filters.json'))

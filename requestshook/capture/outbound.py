@@ -21,7 +21,7 @@ processes without a pipeline call :func:`enable` (or
 
 Per call, when recording is enabled, the hook gives the call a new hop id,
 takes trace and parent from the inbound hop being served (see
-:mod:`requestshook.context`), sets the four ``X-Requestshook-*`` headers
+:mod:`requestshook.capture.context`), sets the four ``X-Requestshook-*`` headers
 on the outgoing request, and writes ``client`` events: ``request`` before
 sending, ``response`` when the user has read the body to its end or closed
 the response (at the latest when it is garbage collected), ``error`` when
@@ -39,12 +39,12 @@ import weakref
 
 import wrapt
 
-from requestshook import body
-from requestshook import context
+from requestshook.capture import body
+from requestshook.capture import context
 from requestshook import event
-from requestshook import identity
-from requestshook import report
-from requestshook import trust
+from requestshook.capture import identity
+from requestshook.recording import report
+from requestshook.capture import trust
 
 _REPORTER = report.Reporter()
 
@@ -127,10 +127,10 @@ def enable(service_name=None, config_file=None, one_trace=False,
     For processes with no paste pipeline: daemons (``nova-compute``) and
     clients (the ``openstack`` CLI).  ``one_trace`` makes every call made
     outside an inbound call part of one flow for this process's lifetime.
-    ``hmac_key`` signs the ids sent (see :mod:`requestshook.trust`).
+    ``hmac_key`` signs the ids sent (see :mod:`requestshook.capture.trust`).
     Returns the recorder used.
     """
-    from requestshook import recorder as recorder_module
+    from requestshook.recording import recorder as recorder_module
     recorder = recorder_module.get_recorder(config_file=config_file,
                                             overrides=overrides)
     with _settings.lock:

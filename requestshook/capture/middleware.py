@@ -1,0 +1,398 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The inbound paste filter: record each call a WSGI service answers.
+
+In an ``api-paste.ini``::
+
+    [filter:requestshook]
+    paste.filter_factory = requestshook.middleware:filter_factory
+    service_name = glance-api
+
+Per request it reads (or makes) the ``X-Requestshook-*`` ids, makes the
+hop current for the outbound hook while the application runs, writes a
+``request`` event when the call arrives and a ``response`` event when the
+last body byte has left (``error`` when the application raised or the
+client went away), and echoes Request-Id and Request-From on the response.
+Status, headers (but the two echoed) and body bytes pass exactly as the
+application produced them, streamed, never buffered.  A failure inside
+requestshook is logged once and the request goes on as if the filter were
+absent.
+"""
+
+import re
+import time
+import wsgiref.util
+
+from requestshook.capture import body
+from requestshook.capture import context
+from requestshook import event
+from requestshook.capture import identity
+from requestshook.capture import outbound
+from requestshook.recording import report
+from requestshook.capture import trust
+
+_REPORTER = report.Reporter()
+
+_ID = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
+UNKNOWN_CALLER = 'unknown'
+
+KEY_REQUEST_ID = event.environ_key(event.HEADER_REQUEST_ID)
+KEY_REQUEST_FROM = event.environ_key(event.HEADER_REQUEST_FROM)
+KEY_TRACE_ID = event.environ_key(event.HEADER_TRACE_ID)
+KEY_PARENT_ID = event.environ_key(event.HEADER_PARENT_ID)
+KEY_HMAC = event.environ_key(trust.HEADER_HMAC)
+_ECHOED_LOWER = tuple(name.lower() for name in event.ECHOED_HEADERS)
+
+
+def _internal_failure(where, exc):
+    _REPORTER.failed(
+        'middleware', (where, type(exc).__name__),
+        'requestshook failed in the paste filter (%s: %s: %s); the request '
+        'goes on unrecorded.', where, type(exc).__name__, exc)
+
+
+def _id_from(environ, key):
+    value = environ.get(key)
+    if isinstance(value, str) and _ID.match(value):
+        return value
+    return None
+
+
+def _claimed_ids(environ, hmac_keys):
+    """The caller's ids, each None when absent, junk or not trusted."""
+    ids = {KEY_REQUEST_ID: None, KEY_TRACE_ID: None, KEY_PARENT_ID: None,
+           KEY_REQUEST_FROM: None}
+    if hmac_keys and not trust.verify(
+            hmac_keys, environ.get(KEY_HMAC), environ.get(KEY_REQUEST_ID),
+            environ.get(KEY_REQUEST_FROM), environ.get(KEY_TRACE_ID),
+            environ.get(KEY_PARENT_ID)):
+        return ids
+    for key in (KEY_REQUEST_ID, KEY_TRACE_ID, KEY_PARENT_ID):
+        ids[key] = _id_from(environ, key)
+    ids[KEY_REQUEST_FROM] = identity.clean_name(environ.get(KEY_REQUEST_FROM))
+    return ids
+
+
+def _request_headers(environ):
+    headers = []
+    for key, value in environ.items():
+        if key.startswith('HTTP_'):
+            name = key[5:]
+        elif key in ('CONTENT_TYPE', 'CONTENT_LENGTH') and value:
+            name = key
+        else:
+            continue
+        headers.append((name.replace('_', '-').title(), str(value)))
+    return headers
+
+
+def _content_length(environ):
+    try:
+        return int(environ.get('CONTENT_LENGTH') or 0)
+    except ValueError:
+        return None
+
+
+def _has_body(environ):
+    if 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower():
+        return True
+    return _content_length(environ) != 0
+
+
+def _header_value(headers, name):
+    name = name.lower()
+    for key, value in headers or ():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _status_code(status):
+    try:
+        code, _, reason = status.partition(' ')
+        return int(code), reason
+    except (AttributeError, ValueError):
+        return None, status
+
+
+def describe(exc):
+    """One line naming an exception."""
+    text = str(exc).splitlines()[0] if str(exc) else ''
+    name = type(exc).__name__
+    return '%s: %s' % (name, text) if text else name
+
+
+class InboundCall(object):
+    """One request the filter serves: ids, observed bodies, events."""
+
+    def __init__(self, recorder, environ, service, hmac_keys=()):
+        self.recorder = recorder
+        self.started = time.monotonic()
+        claimed = _claimed_ids(environ, hmac_keys)
+        self.hop_id = claimed[KEY_REQUEST_ID] or event.new_id()
+        self.trace = claimed[KEY_TRACE_ID] or event.new_id()
+        self.parent = claimed[KEY_PARENT_ID]
+        self.caller = (claimed[KEY_REQUEST_FROM]
+                       or identity.caller_from_user_agent(
+                           environ.get('HTTP_USER_AGENT'))
+                       or UNKNOWN_CALLER)
+        self.service = service
+        self.method = environ.get('REQUEST_METHOD', 'GET')
+        self.url = wsgiref.util.request_uri(environ)
+        path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+        self.serving = context.Serving(
+            context.Hop(self.trace, self.hop_id, service))
+        self.recorded = recorder.should_record(self.caller, service,
+                                               self.method, path)
+        self.status = None
+        self.response_headers = None
+        self.request_head = None
+        self.response_head = None
+        self._request_type = environ.get('CONTENT_TYPE')
+        self._request_length = _content_length(environ)
+        self._start_response = None
+        self._done = False
+        if self.recorded:
+            self._arrive(environ)
+
+    def _arrive(self, environ):
+        max_bytes = self.recorder.max_body_bytes
+        self.response_head = body.BodyHead(max_bytes)
+        if _has_body(environ):
+            self.request_head = body.BodyHead(max_bytes)
+            environ['wsgi.input'] = body.ObservedInput(
+                environ['wsgi.input'], self.request_head)
+            request_body = None
+        else:
+            request_body = event.body_record(b'', 0)
+        outbound.emit(self.recorder, event.request_event(
+            event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
+            self.service, self.method, self.url, _request_headers(environ),
+            request_body))
+
+    # -- start_response -------------------------------------------------
+
+    def wrap_start_response(self, start_response):
+        self._start_response = start_response
+        return self.start_response
+
+    def start_response(self, status, headers, *exc_info):
+        try:
+            sent_headers = [pair for pair in headers
+                            if pair[0].lower() not in _ECHOED_LOWER]
+            sent_headers.append((event.HEADER_REQUEST_ID, self.hop_id))
+            sent_headers.append((event.HEADER_REQUEST_FROM, self.caller))
+            self.status = status
+            self.response_headers = sent_headers
+        except Exception as exc:
+            _internal_failure('start_response', exc)
+            sent_headers = headers
+        write = self._start_response(status, sent_headers, *exc_info)
+        return self._observed_write(write)
+
+    def _observed_write(self, write):
+        head = self.response_head
+
+        def observed_write(data):
+            head.feed(data)
+            return write(data)
+        return observed_write
+
+    # -- the end ----------------------------------------------------------
+
+    def _duration_ms(self):
+        return (time.monotonic() - self.started) * 1000.0
+
+    def _request_body(self):
+        if self.request_head is None:
+            return None
+        return self.request_head.record(self._request_type,
+                                        self._request_length)
+
+    def finish(self, how, exc=None):
+        """Write the closing event; called once (``ObservedAppIter``)."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            if how == body.ABANDONED and self._bodiless():
+                # Servers such as uwsgi send a HEAD response's body bytes
+                # anyway; the client has all it needs once the headers
+                # left and may well close first.
+                how = body.FINISHED
+            if how == body.FINISHED:
+                self._emit_response(self.response_head.record(
+                    _header_value(self.response_headers, 'Content-Type')))
+            elif how == body.ABANDONED:
+                self._emit_error('client went away after %d response bytes'
+                                 % self.response_head.size)
+            else:
+                self._emit_error(describe(exc))
+        except Exception as failure:
+            _internal_failure('finish', failure)
+
+    def _bodiless(self):
+        return self.method == 'HEAD' or \
+            _status_code(self.status)[0] in (204, 304)
+
+    def finish_file(self, content_length):
+        """End of a response the server sends from ``wsgi.file_wrapper``."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._emit_response(event.omitted_body(
+                content_length or 0, 'wsgi.file_wrapper'))
+        except Exception as failure:
+            _internal_failure('finish', failure)
+
+    def _emit_response(self, response_body):
+        code, reason = _status_code(self.status)
+        outbound.emit(self.recorder, event.response_event(
+            event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
+            self.service, self.method, self.url, code, reason,
+            self.response_headers or [], response_body, self._duration_ms(),
+            request_body=self._request_body()))
+
+    def _emit_error(self, error):
+        code = _status_code(self.status)[0] if self.status else None
+        outbound.emit(self.recorder, event.error_event(
+            event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
+            self.service, self.method, self.url, error, self._duration_ms(),
+            status=code, request_body=self._request_body()))
+
+
+def _is_file_response(environ, result):
+    """True for a ``wsgi.file_wrapper`` result the server may sendfile.
+
+    Most servers' file_wrapper is a class; uwsgi's is a function handing
+    back the file itself, which uwsgi sends only if it gets it back
+    (else it iterates the file by lines, whatever their length).
+    """
+    file_wrapper = environ.get('wsgi.file_wrapper')
+    if file_wrapper is None:
+        return False
+    if isinstance(file_wrapper, type):
+        return isinstance(result, file_wrapper)
+    return hasattr(result, 'read')
+
+
+def _ignore_end(how, exc=None):
+    pass
+
+
+class RequestsHook(object):
+    """WSGI middleware recording the calls a service answers."""
+
+    def __init__(self, app, conf=None, recorder=None):
+        self.app = app
+        conf = dict(conf or {})
+        self._configured_name = (conf.get('service_name') or '').strip() \
+            or None
+        self._recorder = None
+        self._hmac_keys = ()
+        try:
+            self._hmac_keys = trust.parse_keys(conf.get('hmac_keys'))
+            if recorder is None:
+                from requestshook.recording import recorder as recorder_module
+                overrides = {key: value for key, value in conf.items()
+                             if key not in ('config_file', 'hmac_keys')}
+                recorder = recorder_module.get_recorder(
+                    config_file=conf.get('config_file') or None,
+                    overrides=overrides)
+            self._process_name = identity.service_name()
+            outbound.install(recorder=recorder,
+                             service_name=self._configured_name,
+                             hmac_key=(self._hmac_keys or [None])[0])
+            self._recorder = recorder
+        except Exception as exc:
+            _internal_failure('loading the filter', exc)
+
+    def service_name(self):
+        return (self._configured_name or self._recorder.service_name
+                or self._process_name)
+
+    def __call__(self, environ, start_response):
+        try:
+            enabled = self._recorder.enabled()
+        except Exception:
+            enabled = False
+        if not enabled:
+            return self.app(environ, start_response)
+        try:
+            call = InboundCall(self._recorder, environ, self.service_name(),
+                               self._hmac_keys)
+            if call.recorded:
+                start_response = call.wrap_start_response(start_response)
+        except Exception as exc:
+            _internal_failure('request', exc)
+            return self.app(environ, start_response)
+        with call.serving:
+            try:
+                result = self.app(environ, start_response)
+            except BaseException as exc:
+                if call.recorded:
+                    call.finish(body.RAISED, exc)
+                raise
+        return self._observe(call, environ, result)
+
+    def _observe(self, call, environ, result):
+        try:
+            if _is_file_response(environ, result):
+                if call.recorded:
+                    self._watch_file(call, result)
+                return result
+            if isinstance(result, (bytes, str)):
+                # Not an iterable of chunks, but uwsgi sends it whole.
+                if call.recorded:
+                    call.response_head.feed(result)
+                    call.finish(body.FINISHED)
+                return result
+            on_end = call.finish if call.recorded else _ignore_end
+            head = call.response_head or body.BodyHead(0)
+            return body.observe_app_iter(result, head, on_end, call.serving)
+        except Exception as exc:
+            _internal_failure('response', exc)
+            return result
+
+    @staticmethod
+    def _watch_file(call, result):
+        # Keep the server's sendfile path: the wrapper stays as it is and
+        # only its close() tells us the file has been sent.
+        length = _content_length({'CONTENT_LENGTH': _header_value(
+            call.response_headers, 'Content-Length')})
+        close = getattr(result, 'close', None)
+
+        def close_and_record():
+            try:
+                if close is not None:
+                    close()
+            finally:
+                call.finish_file(length)
+        try:
+            result.close = close_and_record
+        except Exception:
+            call.finish_file(length)
+
+
+def filter_factory(global_conf, **local_conf):
+    """paste.deploy filter factory (``[filter:requestshook]``).
+
+    ``local_conf`` holds ``service_name``, optionally ``config_file`` and
+    ``hmac_keys`` (see :mod:`requestshook.capture.trust`), and any requestshook
+    option, which wins over the configuration file.
+    """
+    def requestshook_filter(app):
+        return RequestsHook(app, local_conf)
+    return requestshook_filter
