@@ -12,9 +12,11 @@
 
 """``requestshook paste insert|remove|show FILE``."""
 
+import argparse
 import sys
 
 from requestshook.tools import pastefile
+from requestshook.tools import pasteio
 
 HELP = """\
 Put the requestshook filter into a service's paste file, take it out, or
@@ -26,7 +28,11 @@ Where it goes: right after `versionnegotiation` (glance); in swift's proxy
 pipeline right after `catch_errors gatekeeper healthcheck proxy-logging`
 (before authentication, so 401s are recorded); elsewhere right after the
 leading `cors` / `http_proxy_to_wsgi` / `request_id` / `compute_req_id`.
-""" % pastefile.BACKUP_SUFFIX
+
+A pipeline that a process of its own serves is recorded under that
+process's name, through a filter section of its own: nova's [pipeline:meta]
+(the metadata API, devstack's n-api-meta) becomes nova-api-metadata.
+""" % pasteio.BACKUP_SUFFIX
 
 
 def register(subparsers):
@@ -48,15 +54,29 @@ def register(subparsers):
                 help='the name recorded for this service (default: from '
                      'the file name, e.g. glance-api, nova-api, '
                      'swift-proxy-server)')
+            action.add_argument(
+                '--pipeline-service', metavar='PIPELINE=NAME',
+                action='append', default=[], type=_pipeline_service,
+                help='record the pipeline [pipeline:PIPELINE] under NAME '
+                     '(repeatable; nova-api files get meta=nova-api-metadata '
+                     'without asking)')
         if name != 'show':
             action.add_argument('--no-backup', action='store_true',
                                 help='do not copy the file first')
         action.set_defaults(func=func)
 
 
+def _pipeline_service(text):
+    pipeline, sep, name = text.partition('=')
+    if not sep or not pipeline.strip() or not name.strip():
+        raise argparse.ArgumentTypeError(
+            'expected PIPELINE=NAME, e.g. meta=nova-api-metadata')
+    return pipeline.strip(), name.strip()
+
+
 def _load(path):
     try:
-        text = pastefile.read(path)
+        text = pasteio.read(path)
     except OSError as error:
         sys.stderr.write('requestshook paste: %s\n' % error)
         return None
@@ -71,9 +91,15 @@ def _insert(args):
     if text is None:
         return 1
     name = (args.service_name or pastefile.service_name_of(text) or
-            pastefile.default_service_name(args.file, text))
-    return _apply(args, lambda before: pastefile.insert(before, name),
-                  'inserted (service_name = %s)' % name)
+            pasteio.default_service_name(args.file, text))
+    pipelines = dict(args.pipeline_service)
+    done = 'inserted (service_name = %s' % name
+    for pipeline, other in sorted(
+            pastefile.pipeline_service_names(name, pipelines).items()):
+        done += '; [pipeline:%s]: %s' % (pipeline, other)
+    return _apply(
+        args, lambda before: pastefile.insert(before, name, pipelines),
+        done + ')')
 
 
 def _remove(args):
@@ -84,8 +110,8 @@ def _remove(args):
 
 def _apply(args, change, done):
     try:
-        changed, saved = pastefile.edit(args.file, change,
-                                        backup=not args.no_backup)
+        changed, saved = pasteio.edit(args.file, change,
+                                      backup=not args.no_backup)
     except OSError as error:
         sys.stderr.write('requestshook paste: %s\n' % error)
         return 1
@@ -102,12 +128,16 @@ def _show(args):
     text = _load(args.file)
     if text is None:
         return 1
-    service_name = pastefile.service_name_of(text)
-    if pastefile.Document(text).section(pastefile.SECTION_NAME) is None:
+    document = pastefile.Document(text)
+    if document.section(pastefile.SECTION_NAME) is None:
         print('[%s]: absent' % pastefile.SECTION_NAME)
-    else:
-        print('[%s]: service_name = %s' % (pastefile.SECTION_NAME,
-                                           service_name or '(unset)'))
+    for section in document.sections:
+        if section.kind == 'filter' and pastefile.is_filter_name(
+                section.short_name):
+            option = section.option('service_name')
+            name = option and ' '.join(word.text for word in option.words)
+            print('[%s]: service_name = %s' % (section.name.strip(),
+                                               name or '(unset)'))
     for state in pastefile.describe(text):
         print(state.label)
         print('    ' + ' '.join(state.names))

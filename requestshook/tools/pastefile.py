@@ -44,18 +44,13 @@ is two or more names, all but the last of them filters.
 """
 
 import collections
-import datetime
-import os
 import re
-import shutil
-import tempfile
 
 FILTER_NAME = 'requestshook'
 SECTION_NAME = 'filter:' + FILTER_NAME
 FACTORY = 'requestshook.middleware:filter_factory'
 MARKER = ('# Added by `requestshook paste insert`; '
           '`requestshook paste remove` takes it out.')
-BACKUP_SUFFIX = '.requestshook.bak'
 
 ANCHOR_FILTERS = ('versionnegotiation',)
 FRONT_FILTERS = frozenset(
@@ -64,6 +59,10 @@ SWIFT_APP = 'proxy-server'
 SWIFT_FRONT_FILTERS = frozenset(
     ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging'])
 SWIFT_LAST_FRONT_FILTER = 'proxy-logging'
+# (service_name, pipeline) -> the name recorded for a pipeline that a
+# process of its own serves: nova's metadata API (devstack's n-api-meta)
+# loads [pipeline:meta] from nova-api's paste file.
+PIPELINE_SERVICE_NAMES = {('nova-api', 'meta'): 'nova-api-metadata'}
 
 # Keys of a composite section that name its factory, not a pipeline.
 _FACTORY_KEYS = frozenset(
@@ -237,12 +236,29 @@ def _newline(text):
     return '\r\n' if '\r\n' in text else '\n'
 
 
-def section_block(service_name, newline='\n'):
+def section_block(service_name, newline='\n', filter_name=FILTER_NAME):
     """What ``insert`` appends: a blank line, a marker, the section."""
     return newline.join([
-        '', MARKER, '[%s]' % SECTION_NAME,
+        '', MARKER, '[filter:%s]' % filter_name,
         'paste.filter_factory = %s' % FACTORY,
         'service_name = %s' % service_name, ''])
+
+
+def is_filter_name(name):
+    """Is ``name`` one of the filters ``insert`` adds?"""
+    return name == FILTER_NAME or name.startswith(FILTER_NAME + '-')
+
+
+def pipeline_service_names(service_name, overrides=None):
+    """Pipeline name -> service name, for pipelines not named ``service_name``.
+
+    The built-in ones (:data:`PIPELINE_SERVICE_NAMES`) first, then
+    ``overrides`` (``{'meta': 'nova-api-metadata'}``).
+    """
+    names = {pipeline: name for (service, pipeline), name
+             in PIPELINE_SERVICE_NAMES.items() if service == service_name}
+    names.update(overrides or {})
+    return names
 
 
 def service_name_of(text):
@@ -254,28 +270,43 @@ def service_name_of(text):
     return ' '.join(word.text for word in option.words)
 
 
-def insert(text, service_name):
-    """The file's text with the filter in every pipeline; idempotent."""
+def insert(text, service_name, pipeline_names=None):
+    """The file's text with the filter in every pipeline; idempotent.
+
+    ``pipeline_names`` maps a pipeline's name (``meta`` for
+    ``[pipeline:meta]``) to the service name recorded for it, when a
+    process of its own serves it; such a pipeline gets a filter section
+    of its own, ``[filter:requestshook-meta]``.
+    """
     document = Document(text)
     lines = list(document.lines)
+    names = pipeline_service_names(service_name, pipeline_names)
+    sections = {FILTER_NAME: service_name}
     for pipeline in document.hooked_pipelines():
-        if FILTER_NAME in pipeline.names:
+        own = pipeline.section.short_name
+        filter_name = FILTER_NAME
+        if own in names:
+            filter_name = '%s-%s' % (FILTER_NAME, own)
+            sections[filter_name] = names[own]
+        if any(is_filter_name(name) for name in pipeline.names):
             continue
         word = pipeline.option.words[pipeline.placement()]
         line = lines[word.line]
-        lines[word.line] = (line[:word.start] + FILTER_NAME + ' ' +
+        lines[word.line] = (line[:word.start] + filter_name + ' ' +
                             line[word.start:])
-    section = document.section(SECTION_NAME)
-    if section is None:
-        block = section_block(service_name, _newline(text))
+    newline = _newline(text)
+    for filter_name, name in sections.items():
+        section = document.section('filter:' + filter_name)
+        if section is not None:
+            _set_service_name(lines, section, name)
+            continue
+        block = section_block(name, newline, filter_name)
         if lines and not lines[-1].endswith('\n'):
             # End the last line, and no blank line: remove() tells by this
             # that the file had no final newline.
-            lines[-1] += _newline(text)
-            block = block[len(_newline(text)):]
+            lines[-1] += newline
+            block = block[len(newline):]
         lines.append(block)
-    else:
-        _set_service_name(lines, section, service_name)
     return ''.join(lines)
 
 
@@ -302,23 +333,28 @@ def remove(text):
     document = Document(text)
     lines = list(document.lines)
     found = [word for pipeline in document.pipelines()
-             for word in pipeline.option.words if word.text == FILTER_NAME]
+             for word in pipeline.option.words if is_filter_name(word.text)]
     for word in sorted(found, key=lambda w: (w.line, w.start), reverse=True):
         lines[word.line] = _cut_word(lines[word.line], word)
-    section = document.section(SECTION_NAME)
-    if section is not None:
-        start, end = section.line, section.end
-        unended = False
-        if start > 0 and lines[start - 1].rstrip('\r\n') == MARKER:
-            start -= 1
-            if start > 0 and not lines[start - 1].strip():
-                start -= 1
-            elif start > 0 and end == len(lines):
-                unended = True
-        del lines[start:end]
-        if unended:
-            lines[-1] = lines[-1].rstrip('\r\n')
+    ours = [section for section in document.sections
+            if section.kind == 'filter' and is_filter_name(section.short_name)]
+    for section in sorted(ours, key=lambda s: s.line, reverse=True):
+        _remove_section(lines, section)
     return ''.join(lines)
+
+
+def _remove_section(lines, section):
+    start, end = section.line, section.end
+    unended = False
+    if start > 0 and lines[start - 1].rstrip('\r\n') == MARKER:
+        start -= 1
+        if start > 0 and not lines[start - 1].strip():
+            start -= 1
+        elif start > 0 and end == len(lines):
+            unended = True
+    del lines[start:end]
+    if unended:
+        lines[-1] = lines[-1].rstrip('\r\n')
 
 
 def _cut_word(line, word):
@@ -341,117 +377,9 @@ def describe(text):
     states = []
     for pipeline in document.pipelines():
         names = pipeline.names
-        if FILTER_NAME in names:
-            position = names.index(FILTER_NAME)
-        else:
-            position = None
+        ours = [index for index, name in enumerate(names)
+                if is_filter_name(name)]
+        position = ours[0] if ours else None
         states.append(PipelineState(pipeline.label, names, position,
                                     id(pipeline.option) in hooked))
     return states
-
-
-_SERVICE_BY_PROJECT = {
-    'nova': 'nova-api',
-    'cinder': 'cinder-api',
-    'neutron': 'neutron-server',
-    'glance': 'glance-api',
-    'swift': 'swift-proxy-server',
-    'manila': 'manila-api',
-    'heat': 'heat-api',
-}
-# Composite names that tell the project of an ``api-paste.ini``.
-_SERVICE_BY_SECTION = {
-    'composite:osapi_compute': 'nova-api',
-    'composite:osapi_volume': 'cinder-api',
-    'composite:neutronapi_v2_0': 'neutron-server',
-    'composite:osapi_share': 'manila-api',
-    'composite:glance-api': 'glance-api',
-    'app:proxy-server': 'swift-proxy-server',
-}
-
-
-def default_service_name(path, text=''):
-    """The caller name a service's paste file stands for.
-
-    ``glance-api-paste.ini`` -> ``glance-api``, swift's
-    ``proxy-server.conf`` -> ``swift-proxy-server``, ``api-paste.ini``
-    -> from its sections or its folder (``/etc/nova`` -> ``nova-api``,
-    ``/etc/neutron`` -> ``neutron-server``).
-    """
-    base = os.path.basename(path)
-    if base.startswith('proxy-server.conf'):
-        return 'swift-proxy-server'
-    stem = base.split('.', 1)[0]
-    if stem.endswith('-paste') and stem != 'api-paste':
-        return stem[:-len('-paste')]
-    for section in Document(text).sections:
-        name = _SERVICE_BY_SECTION.get(section.name.strip())
-        if name:
-            return name
-    project = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    if project in _SERVICE_BY_PROJECT:
-        return _SERVICE_BY_PROJECT[project]
-    if stem == 'api-paste' and project:
-        return project + '-api'
-    return stem
-
-
-def read(path):
-    with open(path, 'rb') as stream:
-        return stream.read().decode('utf-8', 'surrogateescape')
-
-
-def backup_path(path, exists=os.path.exists):
-    """``FILE.requestshook.bak``, or a timestamped name if that is taken."""
-    candidate = path + BACKUP_SUFFIX
-    if not exists(candidate):
-        return candidate
-    stamp = datetime.datetime.now().strftime('%Y%m%d%H%M%S%f')
-    return '%s.requestshook.%s.bak' % (path, stamp)
-
-
-def write(path, text, backup=True):
-    """Replace the file's bytes, keeping its mode and owner.
-
-    Returns the backup's path (None without one).
-    """
-    path = os.path.realpath(path)
-    saved = None
-    if backup:
-        saved = backup_path(path)
-        shutil.copy2(path, saved)
-    data = text.encode('utf-8', 'surrogateescape')
-    status = os.stat(path)
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix='.' + os.path.basename(path) + '.',
-            dir=os.path.dirname(path))
-    except PermissionError:
-        # The folder is not ours but the file is: write it in place.
-        with open(path, 'r+b') as stream:
-            stream.write(data)
-            stream.truncate()
-        return saved
-    try:
-        with os.fdopen(handle, 'wb') as stream:
-            stream.write(data)
-        os.chmod(temporary, status.st_mode & 0o7777)
-        if hasattr(os, 'chown') and os.geteuid() == 0:
-            os.chown(temporary, status.st_uid, status.st_gid)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return saved
-
-
-def edit(path, change, backup=True):
-    """Apply ``change(text) -> text`` to the file.
-
-    Returns ``(changed, backup_path)``; an unchanged file is not written.
-    """
-    before = read(path)
-    after = change(before)
-    if after == before:
-        return False, None
-    return True, write(path, after, backup=backup)

@@ -18,6 +18,7 @@ import pytest
 from requestshook.cmd import paste as paste_command
 from requestshook.capture import middleware
 from requestshook.tools import pastefile
+from requestshook.tools import pasteio
 from tests.unit import paste_fixtures
 from tests.unit.paste_fixtures import real_paste_files  # noqa: F401
 from tests.unit import paste_stubs
@@ -60,6 +61,16 @@ EXPECTED_AFTER = {
 SERVICE_NAMES = {'glance': 'glance-api', 'nova': 'nova-api',
                  'cinder': 'cinder-api', 'neutron': 'neutron-server',
                  'swift': 'swift-proxy-server'}
+# Pipelines a process of their own serves: (filter name, service name).
+OWN_PROCESS = {'[pipeline:meta] pipeline': ('requestshook-meta',
+                                            'nova-api-metadata')}
+
+
+def expected_filter(project, label):
+    """(filter name, service name) the pipeline gets after insert."""
+    if project == 'nova' and label in OWN_PROCESS:
+        return OWN_PROCESS[label]
+    return 'requestshook', SERVICE_NAMES[project]
 
 
 @pytest.fixture
@@ -74,15 +85,15 @@ def _bytes(path):
 
 def _names_after_insert(path):
     return {state.label: state.names
-            for state in pastefile.describe(pastefile.read(path))}
+            for state in pastefile.describe(pasteio.read(path))}
 
 
 @pytest.mark.parametrize('paste_file', paste_fixtures.PROJECTS,
                          indirect=True)
 def test_default_service_name_of_real_file(paste_file):
     project = os.path.basename(os.path.dirname(paste_file))
-    assert pastefile.default_service_name(
-        paste_file, pastefile.read(paste_file)) == SERVICE_NAMES[project]
+    assert pasteio.default_service_name(
+        paste_file, pasteio.read(paste_file)) == SERVICE_NAMES[project]
 
 
 @pytest.mark.parametrize('paste_file', paste_fixtures.PROJECTS,
@@ -90,38 +101,39 @@ def test_default_service_name_of_real_file(paste_file):
 def test_insert_puts_filter_where_stated(paste_file):
     project = os.path.basename(os.path.dirname(paste_file))
     original = _bytes(paste_file)
-    changed, saved = pastefile.edit(
+    changed, saved = pasteio.edit(
         paste_file, lambda text: pastefile.insert(text, 'svc'))
     assert changed
     assert _bytes(saved) == original
     found = {}
     for label, names in _names_after_insert(paste_file).items():
-        assert names.count('requestshook') == 1, label
-        found[label] = names[names.index('requestshook') - 1]
+        ours = [name for name in names if pastefile.is_filter_name(name)]
+        assert len(ours) == 1, label
+        found[label] = names[names.index(ours[0]) - 1]
     assert found == EXPECTED_AFTER[project]
 
 
 @pytest.mark.parametrize('paste_file', paste_fixtures.PROJECTS,
                          indirect=True)
 def test_insert_twice_is_insert_once(paste_file):
-    once = pastefile.insert(pastefile.read(paste_file), 'svc')
+    once = pastefile.insert(pasteio.read(paste_file), 'svc')
     assert pastefile.insert(once, 'svc') == once
-    changed, saved = pastefile.edit(
+    changed, saved = pasteio.edit(
         paste_file, lambda text: pastefile.insert(text, 'svc'))
     assert changed
-    changed, saved = pastefile.edit(
+    changed, saved = pasteio.edit(
         paste_file, lambda text: pastefile.insert(text, 'svc'))
     assert (changed, saved) == (False, None)
-    assert pastefile.read(paste_file) == once
+    assert pasteio.read(paste_file) == once
 
 
 @pytest.mark.parametrize('paste_file', paste_fixtures.PROJECTS,
                          indirect=True)
 def test_remove_gives_back_original_bytes(paste_file):
     original = _bytes(paste_file)
-    pastefile.edit(paste_file, lambda text: pastefile.insert(text, 'svc'))
+    pasteio.edit(paste_file, lambda text: pastefile.insert(text, 'svc'))
     assert _bytes(paste_file) != original
-    changed, _ = pastefile.edit(paste_file, pastefile.remove)
+    changed, _ = pasteio.edit(paste_file, pastefile.remove)
     assert changed
     assert _bytes(paste_file) == original
 
@@ -131,7 +143,7 @@ def test_remove_gives_back_original_bytes(paste_file):
 def test_inserted_file_loads_with_paste_deploy(paste_file, monkeypatch):
     project = os.path.basename(os.path.dirname(paste_file))
     service = SERVICE_NAMES[project]
-    pastefile.edit(paste_file, lambda text: pastefile.insert(text, service))
+    pasteio.edit(paste_file, lambda text: pastefile.insert(text, service))
     paste_stubs.stub_foreign_code(monkeypatch)
     uri = 'config:' + paste_file
     expected = EXPECTED_AFTER[project]
@@ -142,8 +154,9 @@ def test_inserted_file_loads_with_paste_deploy(paste_file, monkeypatch):
                 if context.object is middleware.filter_factory]
         assert len(ours) == 1, label
         name, context = filters[ours[0]]
-        assert name == 'requestshook'
-        assert context.local_conf == {'service_name': service}
+        own_name, own_service = expected_filter(project, label)
+        assert name == own_name
+        assert context.local_conf == {'service_name': own_service}
         seen[label] = filters[ours[0] - 1][0]
     assert seen == expected
 
@@ -176,7 +189,7 @@ def test_command_insert_show_remove(paste_file, capsys):
     assert _run_command('paste', 'insert', paste_file) == 0
     out = capsys.readouterr().out
     assert 'inserted (service_name = glance-api)' in out
-    assert os.path.exists(paste_file + pastefile.BACKUP_SUFFIX)
+    assert os.path.exists(paste_file + pasteio.BACKUP_SUFFIX)
     assert _run_command('paste', 'insert', paste_file) == 0
     assert 'unchanged' in capsys.readouterr().out
     assert _run_command('paste', 'show', paste_file) == 0
@@ -196,9 +209,9 @@ def test_command_insert_show_remove(paste_file, capsys):
 def test_command_service_name_override(paste_file):
     assert _run_command('paste', 'insert', '--no-backup',
                         '--service-name', 'proxy-east', paste_file) == 0
-    assert not os.path.exists(paste_file + pastefile.BACKUP_SUFFIX)
+    assert not os.path.exists(paste_file + pasteio.BACKUP_SUFFIX)
     assert pastefile.service_name_of(
-        pastefile.read(paste_file)) == 'proxy-east'
+        pasteio.read(paste_file)) == 'proxy-east'
 
 
 def test_command_refuses_file_without_pipeline(tmp_path, capsys):
@@ -330,19 +343,19 @@ def test_urlmap_keys_are_not_pipelines():
     ('/etc/heat/heat-api-cfn-paste.ini', '', 'heat-api-cfn'),
 ])
 def test_default_service_name(path, text, name):
-    assert pastefile.default_service_name(path, text) == name
+    assert pasteio.default_service_name(path, text) == name
 
 
 def test_write_keeps_mode_and_makes_backup(tmp_path):
     path = tmp_path / 'api-paste.ini'
     path.write_text('[pipeline:main]\npipeline = cors app\n')
     os.chmod(str(path), 0o640)
-    changed, saved = pastefile.edit(
+    changed, saved = pasteio.edit(
         str(path), lambda text: pastefile.insert(text, 'x'))
     assert changed
     assert os.stat(str(path)).st_mode & 0o777 == 0o640
-    assert saved == str(path) + pastefile.BACKUP_SUFFIX
-    second = pastefile.backup_path(str(path))
+    assert saved == str(path) + pasteio.BACKUP_SUFFIX
+    second = pasteio.backup_path(str(path))
     assert second != saved and second.endswith('.bak')
 
 
@@ -351,8 +364,8 @@ def test_symlinked_file_is_edited_through_the_link(tmp_path):
     real.write_text('[pipeline:main]\npipeline = cors app\n')
     link = tmp_path / 'api-paste.ini'
     os.symlink(str(real), str(link))
-    pastefile.edit(str(link), lambda t: pastefile.insert(t, 'x'),
-                   backup=False)
+    pasteio.edit(str(link), lambda t: pastefile.insert(t, 'x'),
+                 backup=False)
     assert os.path.islink(str(link))
     assert 'requestshook' in real.read_text()
 
@@ -382,3 +395,44 @@ def test_hand_written_section_without_service_name_gets_one():
     inserted = pastefile.insert(text, 'nova-api')
     assert inserted == text + '\nservice_name = nova-api\n'
     assert pastefile.service_name_of(inserted) == 'nova-api'
+
+
+def test_pipeline_of_its_own_process_gets_its_own_section():
+    text = ('[composite:metadata]\nuse = egg:Paste#urlmap\n/: meta\n'
+            '[pipeline:meta]\npipeline = cors metaapp\n'
+            '[pipeline:main]\npipeline = cors app\n'
+            '[filter:cors]\nuse = egg:x#cors')
+    inserted = pastefile.insert(text, 'nova-api')
+    assert 'pipeline = cors requestshook-meta metaapp\n' in inserted
+    assert 'pipeline = cors requestshook app\n' in inserted
+    assert '[filter:requestshook-meta]\n' in inserted
+    assert 'service_name = nova-api-metadata\n' in inserted
+    assert pastefile.insert(inserted, 'nova-api') == inserted
+    assert pastefile.remove(inserted) == text
+
+
+def test_pipeline_service_names_from_the_caller():
+    text = '[pipeline:admin]\npipeline = cors app\n'
+    inserted = pastefile.insert(text, 'x-api', {'admin': 'x-admin'})
+    assert 'pipeline = cors requestshook-admin app\n' in inserted
+    assert 'service_name = x-admin\n' in inserted
+    [state] = pastefile.describe(inserted)
+    assert state.names[state.position] == 'requestshook-admin'
+    assert pastefile.remove(inserted) == text
+
+
+def test_paste_insert_pipeline_service_option(tmp_path, capsys):
+    path = tmp_path / 'api-paste.ini'
+    path.write_text('[pipeline:admin]\npipeline = cors app\n')
+    parser = argparse.ArgumentParser()
+    paste_command.register(parser.add_subparsers())
+    args = parser.parse_args(['paste', 'insert', '--no-backup',
+                              '--service-name', 'x-api',
+                              '--pipeline-service', 'admin=x-admin',
+                              str(path)])
+    assert args.func(args) == 0
+    assert '[pipeline:admin]: x-admin' in capsys.readouterr().out
+    assert 'service_name = x-admin' in path.read_text()
+    with pytest.raises(SystemExit):
+        parser.parse_args(['paste', 'insert', '--pipeline-service', 'admin',
+                           str(path)])
