@@ -88,12 +88,12 @@ class Flow(object):
         for candidate in ordered:
             if candidate is hop or candidate.callee != hop.caller:
                 continue
-            begin, end = candidate.start, candidate.end
+            begin, end = candidate.served_from, candidate.served_until
             if begin is None or begin > start:
                 continue
             if end is not None and end < start:
                 continue
-            if best is None or begin >= best.start:
+            if best is None or begin >= best.served_from:
                 best = candidate
         return best
 

@@ -159,6 +159,26 @@ class Hop(object):
     def end(self):
         return _first(self.client.end, self.server.end)
 
+    # The callee's own clock: calls it made while serving this hop are
+    # compared with these, never with the caller's clock (hosts' clocks
+    # may be far apart).
+    @property
+    def served_from(self):
+        """When the callee started serving, by the callee's clock."""
+        if self.server.request is not None or self.server.final is not None:
+            return _first(self.server.start, self.server.end)
+        return self.start
+
+    @property
+    def served_until(self):
+        """When the callee finished serving, by its clock.
+
+        ``None`` if it never did (or is not known to have).
+        """
+        if self.server.request is not None or self.server.final is not None:
+            return self.server.end
+        return self.end
+
     @property
     def started_at(self):
         """The ``ts`` text of the first request event."""

@@ -166,6 +166,22 @@ class LogMaker(object):
         return path
 
 
+def shift_clock(events, host, seconds):
+    """Copies of ``events`` with the clock of ``host`` moved by ``seconds``.
+
+    Plays a host whose clock is off, to check that readers order a flow
+    by causality rather than by wall clocks.
+    """
+    shifted = []
+    for record in events:
+        record = dict(record)
+        if record.get('host') == host and record.get('ts'):
+            record['ts'] = event.timestamp(
+                event.parse_timestamp(record['ts']) + seconds)
+        shifted.append(record)
+    return shifted
+
+
 def _reason(status):
     try:
         return http.HTTPStatus(status).phrase

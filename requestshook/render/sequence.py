@@ -107,7 +107,7 @@ class Sequence(object):
         self.hops.append(hop)
         hop_number = len(self.hops)
         self.items.append(Message(REQUEST, hop, hop_number))
-        end = hop.end if hop.answered else None
+        end = hop.served_until if hop.answered else None
         during = [c for c in hop.children
                   if end is None or c.start is None or c.start <= end]
         after = [c for c in hop.children if c not in during]

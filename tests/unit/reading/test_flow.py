@@ -143,3 +143,19 @@ def test_error_after_a_status():
     hop = next(flow_module.Flow('t', log.events).walk())
     assert flow_module.status_text(hop) == \
         '200 OK, then error: client went away'
+
+
+def test_missing_parent_is_inferred_by_the_callees_own_clock():
+    log = sample.LogMaker()
+    with log.call('openstack', 'glance-api', 'GET',
+                  'http://h/image/v2/images') as hop:
+        sample.validate(log, 'glance-api', hop)
+    for record in log.events:
+        if record['url'].endswith('/auth/tokens'):
+            record['parent'] = None
+    for seconds in (-30.0, 30.0):
+        flow = flow_module.Flow('t', sample.shift_clock(
+            log.events, 'laptop', seconds))
+        assert _shape(flow) == [
+            ('GET /image/v2/images',
+             [('GET /identity/v3/auth/tokens', [])])], seconds
