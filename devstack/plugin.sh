@@ -15,6 +15,7 @@
 # stack extra        checks each service echoes X-Requestshook-Request-Id
 # unstack / clean    undoes all of that (clean also drops the config)
 
+# Quiet while the functions are defined; the phases below run traced.
 _XTRACE_REQUESTSHOOK=$(set +o | grep xtrace)
 set +o xtrace
 
@@ -55,14 +56,52 @@ function requestshook_paste_files {
     fi
 }
 
-# The uwsgi inis of the paste-less services, "INI NAME APP UNIT" a line.
+# The uwsgi inis of the paste-less services, "INI NAME APP UNIT URL" a
+# line; URL answers once the service is back up.
 function requestshook_uwsgi_files {
     if requestshook_wanted keystone && is_service_enabled key; then
-        echo "${KEYSTONE_PUBLIC_UWSGI_CONF:-/etc/keystone/keystone-uwsgi-public.ini} keystone $REQUESTSHOOK_KEYSTONE_WSGI_APP devstack@keystone.service"
+        echo "${KEYSTONE_PUBLIC_UWSGI_CONF:-/etc/keystone/keystone-uwsgi-public.ini} keystone $REQUESTSHOOK_KEYSTONE_WSGI_APP devstack@keystone.service ${KEYSTONE_SERVICE_URI:-}/v3/"
     fi
     if requestshook_wanted placement && is_service_enabled placement-api; then
-        echo "${PLACEMENT_UWSGI_CONF:-/etc/placement/placement-uwsgi.ini} placement-api $REQUESTSHOOK_PLACEMENT_WSGI_APP devstack@placement-api.service"
+        echo "${PLACEMENT_UWSGI_CONF:-/etc/placement/placement-uwsgi.ini} placement-api $REQUESTSHOOK_PLACEMENT_WSGI_APP devstack@placement-api.service ${PLACEMENT_SERVICE_PROTOCOL:-http}://${PLACEMENT_SERVICE_HOST:-${SERVICE_HOST:-}}/placement"
     fi
+}
+
+# The devstack units (without devstack@ and .service) the daemons entry
+# UNIT stands for, "UNIT" a line.  The conductors of the cells are enabled
+# only when nova starts (enable_nova_fleet), after post-config, and the fake
+# driver runs one n-cpu-N unit per fake compute.
+function requestshook_daemon_units {
+    local unit=$1 i
+    case "$unit" in
+        n-cond)
+            is_service_enabled n-cond || return 0
+            echo n-cond
+            echo n-super-cond
+            for i in $(seq 1 "${NOVA_NUM_CELLS:-1}"); do
+                echo "n-cond-cell$i"
+            done
+            ;;
+        n-super-cond|n-cond-cell*)
+            if is_service_enabled n-cond "$unit"; then
+                echo "$unit"
+            fi
+            ;;
+        n-cpu)
+            is_service_enabled n-cpu || return 0
+            echo n-cpu
+            if [[ "${VIRT_DRIVER:-}" == fake ]]; then
+                for i in $(seq 1 "${NUMBER_FAKE_NOVA_COMPUTE:-1}"); do
+                    echo "n-cpu-$i"
+                done
+            fi
+            ;;
+        *)
+            if is_service_enabled "$unit"; then
+                echo "$unit"
+            fi
+            ;;
+    esac
 }
 
 function install_requestshook {
@@ -86,7 +125,7 @@ function configure_requestshook_files {
 }
 
 function configure_requestshook_paste {
-    local file name
+    local file name section
     while read -r file name; do
         if [[ ! -f "$file" ]]; then
             warn $LINENO "requestshook: $file not found, $name not recorded"
@@ -95,22 +134,33 @@ function configure_requestshook_paste {
         requestshook_cli paste insert --no-backup --service-name "$name" "$file" || \
             die $LINENO "requestshook: cannot insert the filter into $file"
         if [[ "$REQUESTSHOOK_CONF" != "$REQUESTSHOOK_DEFAULT_CONF" ]]; then
-            iniset "$file" filter:requestshook config_file "$REQUESTSHOOK_CONF"
+            # [filter:requestshook], and [filter:requestshook-meta] where a
+            # pipeline has a process of its own (nova's metadata API).
+            while read -r section; do
+                iniset "$file" "$section" config_file "$REQUESTSHOOK_CONF"
+            done < <(sed -n 's/^\[\(filter:requestshook\(-[^]]*\)\?\)\]\s*$/\1/p' "$file")
         fi
     done < <(requestshook_paste_files)
 }
 
-# requestshook_restart_if_running UNIT: started before post-config
-# (keystone is), it must restart to load the wrapper.
+# requestshook_restart_if_running UNIT URL: started before post-config
+# (keystone is), it must restart to load the wrapper, and answer again
+# before stack.sh goes on.  $SYSTEMCTL is `systemctl --user` with
+# USER_UNITS=True, where devstack's restart_service would fail.
 function requestshook_restart_if_running {
-    if ${SYSTEMCTL:-sudo systemctl} is-active --quiet "$1"; then
-        restart_service "$1"
+    local systemctl=${SYSTEMCTL:-sudo systemctl}
+    if $systemctl is-active --quiet "$1"; then
+        $systemctl restart "$1"
+        if [[ -n "$2" && "$2" != /* ]] && \
+                ! wait_for_service "${SERVICE_TIMEOUT:-60}" "$2"; then
+            die $LINENO "requestshook: $1 did not answer at $2 after restarting"
+        fi
     fi
 }
 
 function configure_requestshook_uwsgi {
-    local ini name app unit module
-    while read -r ini name app unit; do
+    local ini name app unit url module
+    while read -r ini name app unit url; do
         if [[ ! -f "$ini" ]]; then
             warn $LINENO "requestshook: $ini not found, $name not recorded"
             continue
@@ -132,7 +182,7 @@ function configure_requestshook_uwsgi {
         if [[ "$REQUESTSHOOK_CONF" != "$REQUESTSHOOK_DEFAULT_CONF" ]]; then
             iniadd_literal "$ini" uwsgi env "REQUESTSHOOK_CONFIG=$REQUESTSHOOK_CONF"
         fi
-        requestshook_restart_if_running "$unit"
+        requestshook_restart_if_running "$unit" "$url"
     done < <(requestshook_uwsgi_files)
 }
 
@@ -142,18 +192,19 @@ function configure_requestshook_daemons {
     local entry unit name folder
     requestshook_wanted daemons || return 0
     for entry in ${REQUESTSHOOK_DAEMONS//,/ }; do
-        unit=${entry%%:*}
         name=${entry#*:}
-        is_service_enabled "$unit" || continue
-        folder=${SYSTEMD_DIR:-/etc/systemd/system}/devstack@$unit.service.d
-        sudo mkdir -p "$folder"
-        {
-            echo "[Service]"
-            echo "Environment=REQUESTSHOOK_ENABLE=$name"
-            if [[ "$REQUESTSHOOK_CONF" != "$REQUESTSHOOK_DEFAULT_CONF" ]]; then
-                echo "Environment=REQUESTSHOOK_CONFIG=$REQUESTSHOOK_CONF"
-            fi
-        } | sudo tee "$folder/$REQUESTSHOOK_DROPIN" > /dev/null
+        while read -r unit; do
+            [[ -n "$unit" ]] || continue
+            folder=${SYSTEMD_DIR:-/etc/systemd/system}/devstack@$unit.service.d
+            sudo mkdir -p "$folder"
+            {
+                echo "[Service]"
+                echo "Environment=REQUESTSHOOK_ENABLE=$name"
+                if [[ "$REQUESTSHOOK_CONF" != "$REQUESTSHOOK_DEFAULT_CONF" ]]; then
+                    echo "Environment=REQUESTSHOOK_CONFIG=$REQUESTSHOOK_CONF"
+                fi
+            } | sudo tee "$folder/$REQUESTSHOOK_DROPIN" > /dev/null
+        done < <(requestshook_daemon_units "${entry%%:*}")
     done
     ${SYSTEMCTL:-sudo systemctl} daemon-reload
 }
@@ -206,7 +257,7 @@ function check_requestshook {
 }
 
 function unconfigure_requestshook {
-    local file name ini unit entry folder
+    local file ini folder
     for file in "${GLANCE_API_PASTE_INI:-/etc/glance/glance-api-paste.ini}" \
             "${NOVA_API_PASTE_INI:-/etc/nova/api-paste.ini}" \
             "${CINDER_API_PASTE_INI:-/etc/cinder/api-paste.ini}" \
@@ -223,10 +274,9 @@ function unconfigure_requestshook {
             mv -f "$ini.requestshook.bak" "$ini"
         fi
     done
-    for entry in ${REQUESTSHOOK_DAEMONS//,/ }; do
-        unit=${entry%%:*}
-        folder=${SYSTEMD_DIR:-/etc/systemd/system}/devstack@$unit.service.d
-        if [[ -f "$folder/$REQUESTSHOOK_DROPIN" ]]; then
+    for folder in "${SYSTEMD_DIR:-/etc/systemd/system}"/devstack@*.service.d; do
+        if [[ -f "$folder/$REQUESTSHOOK_DROPIN" ]] && \
+                grep -q '^Environment=REQUESTSHOOK_ENABLE=' "$folder/$REQUESTSHOOK_DROPIN"; then
             sudo rm -f "$folder/$REQUESTSHOOK_DROPIN"
             sudo rmdir --ignore-fail-on-non-empty "$folder"
         fi
@@ -239,6 +289,8 @@ function cleanup_requestshook {
     # The log is the user's record: it stays.
     sudo rm -rf "$REQUESTSHOOK_CONF_DIR"
 }
+
+$_XTRACE_REQUESTSHOOK
 
 if is_service_enabled requestshook; then
     if [[ "$1" == "stack" && "$2" == "install" ]]; then
@@ -260,5 +312,3 @@ if is_service_enabled requestshook; then
         cleanup_requestshook
     fi
 fi
-
-$_XTRACE_REQUESTSHOOK

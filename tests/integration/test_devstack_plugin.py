@@ -86,7 +86,9 @@ class Devstack(object):
             'STUB_ENDPOINTS': ENDPOINTS,
             'STUB_SILENT_URLS': '',
             'ENABLED_SERVICES': 'key,g-api,n-api,c-api,q-svc,s-proxy,'
-                                'placement-api,n-cpu,n-sch,c-sch',
+                                'placement-api,n-cpu,n-sch,n-cond,c-sch',
+            'KEYSTONE_SERVICE_URI': 'http://10.0.0.1/identity',
+            'SERVICE_TIMEOUT': '60',
             'STACK_USER': _user(),
             'DEST': str(root / 'opt'),
             'REQUESTSHOOK_DIR': ROOT,
@@ -182,10 +184,12 @@ def test_post_config_then_unstack(devstack, monkeypatch):
             filters = paste_stubs.pipeline_filter_contexts(
                 'config:' + path, label)
             names = [name for name, _ in filters]
-            assert names[names.index('requestshook') - 1] == before
-            context = dict(filters)['requestshook']
+            own_name, own_service = test_pastefile.expected_filter(
+                project, label)
+            assert names[names.index(own_name) - 1] == before
+            context = dict(filters)[own_name]
             assert context.local_conf == {
-                'service_name': SERVICES[project],
+                'service_name': own_service,
                 'config_file': str(devstack.conf_dir / 'requestshook.conf')}
 
     keystone = devstack.uwsgi['keystone'].read_text()
@@ -200,14 +204,24 @@ def test_post_config_then_unstack(devstack, monkeypatch):
         in placement
     assert 'env = REQUESTSHOOK_SERVICE_NAME=placement-api' in placement
     calls = devstack.calls_made()
-    assert 'restart_service devstack@keystone.service' in calls
-    assert 'restart_service devstack@placement-api.service' not in calls
+    # $SYSTEMCTL, which is `systemctl --user` with USER_UNITS=True.
+    assert 'systemctl restart devstack@keystone.service' in calls
+    assert 'systemctl restart devstack@placement-api.service' not in calls
+    assert not [call for call in calls if call.startswith('restart_service')]
+    restart = calls.index('systemctl restart devstack@keystone.service')
+    assert calls[restart + 1] == 'wait_for_service 60 http://10.0.0.1/identity/v3/'
 
     dropins = sorted(p.relative_to(devstack.systemd).as_posix()
                      for p in devstack.systemd.rglob('*.conf'))
     assert dropins == ['devstack@c-sch.service.d/requestshook.conf',
+                       'devstack@n-cond-cell1.service.d/requestshook.conf',
+                       'devstack@n-cond.service.d/requestshook.conf',
                        'devstack@n-cpu.service.d/requestshook.conf',
-                       'devstack@n-sch.service.d/requestshook.conf']
+                       'devstack@n-sch.service.d/requestshook.conf',
+                       'devstack@n-super-cond.service.d/requestshook.conf']
+    assert 'Environment=REQUESTSHOOK_ENABLE=nova-conductor' in (
+        devstack.systemd / 'devstack@n-super-cond.service.d' /
+        'requestshook.conf').read_text()
     assert 'Environment=REQUESTSHOOK_ENABLE=nova-compute' in (
         devstack.systemd / 'devstack@n-cpu.service.d' /
         'requestshook.conf').read_text()
@@ -226,6 +240,51 @@ def test_post_config_then_unstack(devstack, monkeypatch):
     _ok(devstack.run('clean'))
     assert not devstack.conf_dir.exists()
     assert devstack.log.exists()
+
+
+def _dropins(devstack):
+    return sorted(p.parent.name for p in devstack.systemd.rglob('*.conf'))
+
+
+def test_conductors_of_every_cell_and_single_conductor_mode(devstack):
+    _ok(devstack.run('stack', 'post-config', NOVA_NUM_CELLS='2'))
+    assert [name for name in _dropins(devstack) if 'cond' in name] == [
+        'devstack@n-cond-cell1.service.d', 'devstack@n-cond-cell2.service.d',
+        'devstack@n-cond.service.d', 'devstack@n-super-cond.service.d']
+
+
+def test_fake_driver_computes_are_hooked(devstack):
+    _ok(devstack.run('stack', 'post-config', VIRT_DRIVER='fake',
+                     NUMBER_FAKE_NOVA_COMPUTE='2'))
+    assert [name for name in _dropins(devstack) if 'n-cpu' in name] == [
+        'devstack@n-cpu-1.service.d', 'devstack@n-cpu-2.service.d',
+        'devstack@n-cpu.service.d']
+    assert 'REQUESTSHOOK_ENABLE=nova-compute' in (
+        devstack.systemd / 'devstack@n-cpu-2.service.d' /
+        'requestshook.conf').read_text()
+    _ok(devstack.run('unstack', VIRT_DRIVER='fake',
+                     NUMBER_FAKE_NOVA_COMPUTE='2'))
+    assert _dropins(devstack) == []
+
+
+def test_openstack_cli_server_is_hooked(devstack):
+    services = devstack.env['ENABLED_SERVICES'] + ',openstack-cli-server'
+    _ok(devstack.run('stack', 'post-config', ENABLED_SERVICES=services))
+    assert 'Environment=REQUESTSHOOK_ENABLE=openstack' in (
+        devstack.systemd / 'devstack@openstack-cli-server.service.d' /
+        'requestshook.conf').read_text()
+
+
+def test_plugin_phases_show_in_the_xtrace(devstack):
+    script = ('source %s && source %s/devstack/settings && set -o xtrace && '
+              'source %s/devstack/plugin.sh stack post-config'
+              % (STUBS, ROOT, ROOT))
+    result = subprocess.run(['bash', '-c', script], env=devstack.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            timeout=300)
+    trace = _ok(result)
+    assert '+ configure_requestshook' in trace
+    assert '+ requestshook_cli paste insert' in trace
 
 
 def test_extra_checks_each_service_echoes_the_header(devstack):

@@ -31,6 +31,7 @@ function trueorfalse {
     esac
 }
 function restart_service { stub_call restart_service "$@"; }
+function wait_for_service { stub_call wait_for_service "$@"; }
 function systemctl_stub {
     stub_call systemctl "$@"
     [[ "$1" != is-active ]] || [[ " $STUB_ACTIVE_UNITS " == *" ${*: -1} "* ]]
