@@ -31,6 +31,7 @@ append at the same time, so lines never tear or interleave.
 import errno
 import grp
 import os
+import stat
 import threading
 import time
 
@@ -48,8 +49,33 @@ _REOPEN_ERRNOS = frozenset([errno.EBADF, errno.ESTALE, errno.EIO])
 
 
 def _error_text(exc):
+    if isinstance(exc, Refused):
+        return str(exc)
     name = errno.errorcode.get(exc.errno, 'error') if exc.errno else 'error'
     return '%s (%s)' % (exc.strerror or exc, name)
+
+
+class Refused(OSError):
+    """What is at the log path is not a log requestshook may write."""
+
+    def __init__(self, kind, text):
+        super(Refused, self).__init__(text)
+        self.kind = kind
+
+
+def describe(path):
+    """What is at ``path`` when it is not a regular file, or None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        target = os.readlink(path)
+        text = 'is a symbolic link to %s' % target
+        if not os.path.exists(path):
+            text += ', which does not exist'
+        return text
+    return None
 
 
 class SharedLog(object):
@@ -153,7 +179,7 @@ class SharedLog(object):
             stat = os.fstat(fd)
         except OSError as exc:
             self._reporter.failed(
-                'open ' + self.path, exc.errno,
+                'open ' + self.path, getattr(exc, 'kind', exc.errno),
                 'requestshook cannot open its log %s: %s. The service '
                 'keeps running; requestshook drops its events and tries '
                 'again once a second.', self.path, _error_text(exc))
@@ -180,7 +206,11 @@ class SharedLog(object):
                 # Created meanwhile by another process; or a dangling
                 # symbolic link, which the next attempts will not fix.
                 if attempt == 2:
-                    raise
+                    what = describe(self.path)
+                    if what is None:
+                        raise
+                    raise Refused('link', 'it %s; requestshook never '
+                                  'writes through a link' % what)
                 continue
             self._set_mode(fd)
             return fd

@@ -315,7 +315,11 @@ def test_dangling_symlink_reported_once(tmp_path, make_log, caplog, clock):
         assert log.write(b'x\n') is False
         clock.advance()
     assert len(_errors(caplog)) == 1
-    assert 'EEXIST' in _errors(caplog)[0].getMessage()
+    message = _errors(caplog)[0].getMessage()
+    assert 'EEXIST' not in message
+    assert 'is a symbolic link to %s' % (
+        tmp_path / 'missing-dir' / 'target.log') in message
+    assert 'which does not exist' in message
 
 
 def test_anything_but_bytes_is_reported_not_raised(tmp_path, make_log,
