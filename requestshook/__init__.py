@@ -15,7 +15,7 @@
 
 def enable(service_name=None, config_file=None, one_trace=False,
            hmac_key=None):
-    """Install the outbound hook in a process with no paste pipeline.
+    """Install the outbound and RPC hooks in a process with no pipeline.
 
     For daemons (nova-compute, nova-scheduler) and clients (the
     ``openstack`` CLI).  ``one_trace`` makes all the calls this process
@@ -23,6 +23,9 @@ def enable(service_name=None, config_file=None, one_trace=False,
     sends.  Safe to call more than once; returns the recorder used.
     """
     from requestshook.capture import outbound
-    return outbound.enable(service_name=service_name,
-                           config_file=config_file, one_trace=one_trace,
-                           hmac_key=hmac_key)
+    from requestshook.capture import rpc
+    recorder = outbound.enable(service_name=service_name,
+                               config_file=config_file, one_trace=one_trace,
+                               hmac_key=hmac_key)
+    rpc.install()
+    return recorder

@@ -39,8 +39,10 @@ from requestshook.capture import context
 from requestshook import event
 from requestshook.capture import identity
 from requestshook.capture import outbound
+from requestshook.capture import rpc
 from requestshook.recording import report
 from requestshook.capture import trust
+from requestshook import w3c
 
 _REPORTER = report.Reporter()
 
@@ -52,6 +54,7 @@ KEY_REQUEST_FROM = event.environ_key(event.HEADER_REQUEST_FROM)
 KEY_TRACE_ID = event.environ_key(event.HEADER_TRACE_ID)
 KEY_PARENT_ID = event.environ_key(event.HEADER_PARENT_ID)
 KEY_HMAC = event.environ_key(trust.HEADER_HMAC)
+KEY_TRACEPARENT = event.environ_key(w3c.HEADER)
 _ECHOED_LOWER = tuple(name.lower() for name in event.ECHOED_HEADERS)
 
 
@@ -141,8 +144,14 @@ class InboundCall(object):
         self.started = time.monotonic()
         claimed = _claimed_ids(environ, hmac_keys)
         self.hop_id = claimed[KEY_REQUEST_ID] or event.new_id()
-        self.trace = claimed[KEY_TRACE_ID] or event.new_id()
+        self.trace = claimed[KEY_TRACE_ID]
         self.parent = claimed[KEY_PARENT_ID]
+        if self.trace is None and claimed[KEY_REQUEST_ID] is None:
+            # A W3C caller (OpenTelemetry): continue its trace.
+            continued = w3c.parse(environ.get(KEY_TRACEPARENT))
+            if continued is not None:
+                self.trace, self.parent = continued
+        self.trace = self.trace or event.new_id()
         self.caller = (claimed[KEY_REQUEST_FROM]
                        or identity.caller_from_user_agent(
                            environ.get('HTTP_USER_AGENT'))
@@ -315,6 +324,7 @@ class RequestsHook(object):
             outbound.install(recorder=recorder,
                              service_name=self._configured_name,
                              hmac_key=(self._hmac_keys or [None])[0])
+            rpc.install()
             self._recorder = recorder
         except Exception as exc:
             _internal_failure('loading the filter', exc)

@@ -24,9 +24,11 @@ module and call :func:`install`::
                                         configured log_file
     REQUESTSHOOK_CONFIG=/path/conf      another configuration file
 
-:func:`install` costs one wrapt post-import hook: requestshook's capture
+:func:`install` costs two wrapt post-import hooks: requestshook's capture
 core (and oslo.config) is only loaded when the process imports
-``requests``, and never in a process that does not.
+``requests`` or ``oslo_messaging``, and never in a process that imports
+neither.  The RPC hook (:mod:`requestshook.capture.rpc`) is installed
+with the outbound hook.
 """
 
 import os
@@ -67,7 +69,7 @@ def overrides(environ=None):
 
 
 def install(environ=None):
-    """Enable the outbound hook when ``requests`` is imported.
+    """Enable the hooks when ``requests`` or ``oslo_messaging`` is imported.
 
     Returns True when the hook was (or already is) set up.
     """
@@ -82,17 +84,26 @@ def install(environ=None):
     options = overrides(environ)
     config_file = environ.get(CONFIG_ENV) or None
 
+    enabled = []
+
     def enable(module):
+        with _lock:
+            if enabled:
+                return
+            enabled.append(True)
         try:
             from requestshook.capture import outbound
+            from requestshook.capture import rpc
             outbound.enable(service_name=name, config_file=config_file,
                             overrides=options)
+            rpc.install()
         except Exception as exc:
             sys.stderr.write('requestshook: the startup hook failed: '
                              '%s: %s\n' % (type(exc).__name__, exc))
 
     import wrapt
     wrapt.register_post_import_hook(enable, 'requests')
+    wrapt.register_post_import_hook(enable, 'oslo_messaging')
     return True
 
 
