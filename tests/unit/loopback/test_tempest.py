@@ -1,0 +1,101 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import configparser
+import json
+import os
+
+from requestshook.loopback import configs
+from requestshook.loopback import tempest
+from requestshook.loopback import tempest_checks
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+
+CSV = """test,status,start_time,stop_time
+"tempest.api.image.v2.test_images.A.test_one[id-1,smoke]",success,t,t
+tempest.api.image.v2.test_images.A.test_two[id-2],fail,t,t
+tempest.api.identity.B.test_three[id-3],skip,t,t
+setUpClass (tempest.api.object_storage.C),fail,t,t
+tempest.api.identity.B.test_four,exists,t,t
+"""
+
+
+def test_parse_results_strips_attributes_and_maps_status():
+    assert tempest.parse_results(CSV) == {
+        'tempest.api.image.v2.test_images.A.test_one': tempest.PASSED,
+        'tempest.api.image.v2.test_images.A.test_two': tempest.FAILED,
+        'tempest.api.identity.B.test_three': tempest.SKIPPED,
+        'setUpClass (tempest.api.object_storage.C)': tempest.FAILED}
+
+
+def test_comparison_flags_differences_and_unexplained_failures(
+        monkeypatch):
+    monkeypatch.setattr(tempest, 'KNOWN_FAILURES',
+                        {r'\.test_known$': 'the stack has no X'})
+    on = {'a.test_same': 'passed', 'a.test_flip': 'failed',
+          'a.test_known': 'failed', 'a.test_both': 'failed',
+          'a.test_only_on': 'skipped'}
+    off = {'a.test_same': 'passed', 'a.test_flip': 'passed',
+           'a.test_known': 'failed', 'a.test_both': 'failed'}
+    comparison = tempest.Comparison(on, off)
+    assert comparison.differ == ['a.test_flip', 'a.test_only_on']
+    assert comparison.unexplained == ['a.test_both']
+    assert comparison.known == [('a.test_known', 'the stack has no X')]
+    assert not comparison.ok
+    table = comparison.table()
+    assert 'DIFFERS a.test_flip: on failed, off passed' in table
+    assert 'DIFFERS a.test_only_on: on skipped, off not run' in table
+    assert 'FAILS IN BOTH (cause not listed) a.test_both' in table
+    lines = table.splitlines()
+    assert lines[1].split() == ['on', '1', '3', '1', '5']
+    assert lines[2].split() == ['off', '2', '2', '0', '4']
+    assert tempest.Comparison({'a': 'passed'}, {'a': 'passed'}).ok
+
+
+def test_tempest_conf_points_at_the_stack(tmp_path):
+    site = configs.Site(str(tmp_path), ports={'keystone': 5123})
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read_string(tempest.tempest_conf(site))
+    assert conf['identity']['uri_v3'] == 'http://127.0.0.1:5123/v3'
+    assert conf['auth']['admin_password'] == site.passwords['admin']
+    assert conf['service_available']['nova'] == 'false'
+    assert conf['object-storage']['reseller_admin_role'] == 'ResellerAdmin'
+    conf.read_string(tempest.tempest_conf(
+        site, {'image_ref': 'img', 'flavor_ref': '1'}))
+    assert conf['service_available']['nova'] == 'true'
+    assert conf['compute']['image_ref'] == 'img'
+
+
+def test_known_failures_are_listed_in_the_readme():
+    with open(os.path.join(ROOT, 'README.rst')) as stream:
+        readme = stream.read()
+    for pattern, cause in tempest.KNOWN_FAILURES.items():
+        assert cause in readme, pattern
+
+
+def test_log_check_finds_non_strict_lines_and_secrets(tmp_path):
+    log = tmp_path / 'requestshook.log'
+    good = json.dumps({'event': 'request', 'body': None})
+    log.write_text('\n'.join([
+        good, '{"size": NaN}', '{"x": "hunter2hunter2"}',
+        '{"token": "gAAAAABpZ3kz-abcdefghijklmnopqrstuvwxyz0123"}',
+        good]) + '\n')
+    check = tempest_checks.check_log(str(log), ['hunter2hunter2', ''])
+    assert check.lines == 5
+    assert [number for number, _ in check.not_strict] == [2]
+    assert check.secrets == [(3, 'a password of the stack'),
+                             (4, 'a fernet token')]
+    assert not check.ok
+    assert 'hunter2' not in check.summary()
+    log.write_text(good + '\n')
+    assert tempest_checks.check_log(str(log), ['hunter2hunter2']).ok
