@@ -36,6 +36,15 @@ def _venv(args):
     return 0
 
 
+def _tempest(args):
+    from requestshook.loopback import tempest
+    from requestshook.loopback import venv
+    with stack_module.Stack(venv.ensure()) as stack:
+        return tempest.run(stack, regex=args.regex,
+                           concurrency=args.concurrency,
+                           compute=tempest.compute_refs(stack))
+
+
 def _up(args):
     from requestshook.loopback import venv
     stack = stack_module.Stack(venv.ensure(), detach=True, keep_root=True)
@@ -92,6 +101,15 @@ def build_parser():
     down.add_argument('--root', help='the stack folder (default: the last '
                                      'one brought up)')
     down.set_defaults(func=_down)
+    tempest = commands.add_parser(
+        'tempest', help='run Tempest on the stack with recording on, then '
+                        'off, and compare the results test by test')
+    tempest.add_argument('--regex', help='the tests to run (default: the '
+                                         'image, object-storage and '
+                                         'identity API tests)')
+    tempest.add_argument('--concurrency', type=int, default=2,
+                         help='Tempest workers (default: %(default)s)')
+    tempest.set_defaults(func=_tempest)
     venv = commands.add_parser('venv', help='build the stack venv only; '
                                             'prints its path')
     venv.set_defaults(func=_venv)
