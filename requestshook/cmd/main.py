@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     'requestshook.cmd.read',     # flows diagram markdown log har html doc tail
     'requestshook.cmd.paste',    # paste insert|remove|show
     'requestshook.cmd.record',   # record -- COMMAND...
+    'requestshook.cmd.serve',    # serve: the live web view
 )
 
 DESCRIPTION = """\
@@ -36,7 +37,8 @@ Capture: add the `requestshook` paste filter to a service's api-paste.ini
 (`requestshook paste insert`), or run a command under the hook
 (`requestshook record -- openstack image list`).
 Read: `requestshook flows` lists the recorded flows; `diagram`, `markdown`,
-`log`, `har`, `html` and `doc` render one of them.
+`log`, `har`, `html` and `doc` render one of them; `serve` shows them live
+in a browser.
 """
 
 

@@ -1,0 +1,142 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``requestshook serve``: watch the flows live in a browser."""
+
+import argparse
+import sys
+import threading
+
+from requestshook.cmd import read as read_cmd
+from requestshook.reading import logpath
+from requestshook.reading import source as source_module
+from requestshook.serve import access as access_module
+from requestshook.serve import app
+from requestshook.serve import catalog as catalog_module
+from requestshook.serve import feeds
+
+EPILOG = """\
+examples:
+  requestshook serve                        # http://127.0.0.1:8765/
+  requestshook serve --log /var/log/requestshook/requestshook.log.1
+  requestshook serve --bind 0.0.0.0:8765    # prints the token to use
+
+The page lists the flows, newest first, as they arrive; click one for its
+sequence diagram, and an arrow for its request and response.  Search by
+service, path, status, trace id, or paste an x-openstack-request-id from
+a service's log to jump to its flow.  Each flow downloads as HAR and as
+the markdown page `requestshook doc` writes.
+
+The log holds request and response bodies: the server binds 127.0.0.1
+unless told otherwise, and any other address needs a token (--token, or
+one made and printed at start).  It reads the log with your permissions
+and writes nothing.
+"""
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        'serve', help='watch the flows live in a browser', epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Serve a live web view of the flows in the log.')
+    parser.add_argument('files', nargs='*', metavar='FILE',
+                        help='logs to serve, as with --log')
+    parser.add_argument('--log', action='append', default=[],
+                        metavar='PATH', dest='logs', help=read_cmd.LOG_HELP)
+    parser.add_argument('--source', metavar='URL',
+                        help='read the events from a Redis stream '
+                        '(redis://host:port/db) instead of log files')
+    parser.add_argument('--bind', metavar='HOST:PORT',
+                        default='%s:%d' % (access_module.DEFAULT_HOST,
+                                           access_module.DEFAULT_PORT),
+                        help='where to listen (default %(default)s; port '
+                        '0 picks a free one); an address other than '
+                        'loopback requires a token')
+    parser.add_argument('--token', metavar='TOKEN',
+                        help='the token a browser must give (?token=TOKEN '
+                        'once, then a cookie); default: none on loopback, '
+                        'a random one printed at start otherwise')
+    parser.add_argument('--max-flows', type=int,
+                        default=catalog_module.MAX_FLOWS, metavar='N',
+                        help='flows kept in the index; older ones are '
+                        'forgotten (default %(default)s)')
+    parser.add_argument('--alias', action='append', default=[],
+                        metavar='NAME=LABEL',
+                        help='show service NAME as LABEL; repeatable')
+    parser.add_argument('--verbose', action='store_true',
+                        help='print each request served (without its '
+                        'query) on stderr')
+    parser.set_defaults(func=cmd_serve)
+
+
+class UserError(Exception):
+    pass
+
+
+def _error(message):
+    sys.stderr.write('requestshook: error: %s\n' % message)
+    return 1
+
+
+def _aliases(items):
+    aliases = {}
+    for item in items:
+        name, sep, label = item.partition('=')
+        if not sep or not name:
+            raise UserError('--alias wants NAME=LABEL, not %r' % item)
+        aliases[name] = label or name
+    return aliases
+
+
+def _paths(args):
+    return list(args.logs) + list(args.files) or [logpath.log_to_read()]
+
+
+def cmd_serve(args, ready=None):
+    """Serve until interrupted; ``ready(server)`` is called once bound."""
+    try:
+        host, port = access_module.parse_bind(args.bind)
+        aliases = _aliases(args.alias)
+        if args.max_flows < 1:
+            raise UserError('--max-flows wants 1 or more')
+        if args.source and (args.logs or args.files):
+            raise UserError('give log files or --source, not both')
+        feed = feeds.open_feed(_paths(args), args.source)
+    except (access_module.BindError, UserError,
+            source_module.LogError) as exc:
+        return _error(str(exc))
+    access = access_module.Access.for_bind(host, port, args.token)
+    try:
+        server = app.start(feed, access, args.max_flows, aliases,
+                           args.verbose)
+    except OSError as exc:
+        feed.close()
+        return _error('cannot listen on %s:%s: %s' % (
+            host, port, exc.strerror or exc))
+    bound_port = server.server_address[1]
+    sys.stdout.write('requestshook: serving %s\n' % access.url(bound_port))
+    if access.generated:
+        sys.stdout.write('requestshook: %s is not loopback: the address '
+                         'above holds a token made for this run; without '
+                         'it the server answers 401\n' % host)
+    sys.stdout.flush()
+    if ready is not None:
+        ready(server)
+    done = threading.Event()
+    try:
+        while not done.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
