@@ -20,6 +20,7 @@ is an object naming any of::
     "to"      callee service name(s)            (case-insensitive)
     "method"  HTTP method(s)                    (case-insensitive)
     "urls"    path template(s)
+    "rpc_method"  RPC method name(s)            (case-insensitive)
 
 each a string or a list of strings (a list matches any of its items).  A
 filter drops a call when every field it names matches.  A path template
@@ -27,8 +28,16 @@ matches a path from its start up to a segment boundary, ``{name}``
 standing for exactly one segment: ``/identity/{version}/limits`` matches
 ``/identity/v3/limits`` and ``/identity/v3/limits/x`` but not
 ``/identity/v3/limits_x``; ``/identity/`` matches ``/identity`` and
-everything below it.  Templates are compiled to regular expressions when
-the file is loaded; nothing is parsed per call.
+everything below it.
+
+RPC hops (oslo.messaging, see :mod:`requestshook.capture.rpc`) are asked
+with their kind, ``CALL`` or ``CAST``, as the method and their
+``rpc://<exchange>/<topic>[.<server>]/<method>`` url: ``from`` and ``to``
+match them as they match HTTP calls, ``method`` matches ``call`` or
+``cast``, ``rpc_method`` the RPC method name (and never an HTTP call).
+
+Templates are compiled to regular expressions when the file is loaded;
+nothing is parsed per call.
 
 A filter naming no field, an unknown field (a typo such as ``"form"``
 would otherwise widen the filter to every caller) or a template not
@@ -38,7 +47,8 @@ starting with ``/`` makes the whole file invalid.
 import json
 import re
 
-FIELDS = ('from', 'to', 'method', 'urls')
+FIELDS = ('from', 'to', 'method', 'urls', 'rpc_method')
+RPC_SCHEME = 'rpc://'
 
 _PLACEHOLDER = re.compile(r'\{[^{}/]*\}')
 
@@ -78,7 +88,8 @@ def _names(field, value, lower=True):
 class Filter(object):
     """One compiled filter."""
 
-    __slots__ = ('callers', 'callees', 'methods', 'paths', 'source')
+    __slots__ = ('callers', 'callees', 'methods', 'paths', 'rpc_methods',
+                 'source')
 
     def __init__(self, spec):
         if not isinstance(spec, dict):
@@ -97,6 +108,8 @@ class Filter(object):
         self.callees = _names('to', spec['to']) if 'to' in spec else None
         self.methods = _names('method', spec['method']) \
             if 'method' in spec else None
+        self.rpc_methods = _names('rpc_method', spec['rpc_method']) \
+            if 'rpc_method' in spec else None
         self.paths = None
         if 'urls' in spec:
             templates = _names('urls', spec['urls'], lower=False)
@@ -104,8 +117,11 @@ class Filter(object):
                                     for template in templates)
             self.paths = re.compile('(?:%s)(?:/|$)' % alternatives)
 
-    def matches(self, caller, callee, method, path):
-        """All arguments but ``path`` already lower case."""
+    def matches(self, caller, callee, method, path, rpc_method=None):
+        """All arguments but ``path`` already lower case.
+
+        ``rpc_method`` is the RPC method name of an RPC hop, else None.
+        """
         if self.callers is not None and caller not in self.callers:
             return False
         if self.callees is not None and callee not in self.callees:
@@ -113,6 +129,9 @@ class Filter(object):
         if self.methods is not None and method not in self.methods:
             return False
         if self.paths is not None and not self.paths.match(path):
+            return False
+        if self.rpc_methods is not None and \
+                rpc_method not in self.rpc_methods:
             return False
         return True
 
@@ -141,9 +160,12 @@ class Filters(object):
         caller = (caller or '').lower()
         callee = (callee or '').lower()
         method = (method or '').lower()
+        rpc_method = None
+        if path and path.startswith(RPC_SCHEME):
+            rpc_method = path.rsplit('/', 1)[-1].lower()
         path = _path_of(path or '/')
         for one in self._filters:
-            if one.matches(caller, callee, method, path):
+            if one.matches(caller, callee, method, path, rpc_method):
                 return True
         return False
 

@@ -147,3 +147,41 @@ def test_shipped_file_holds_the_seed_entries():
                          '/identity/v3/auth/tokens')
     assert not shipped.drops('nova-compute', 'placement-api', 'PUT',
                              '/placement/resource_providers/u1/traits')
+
+
+# RPC hops (requestshook.capture.rpc) are asked with method CALL or CAST
+# and their rpc://<exchange>/<topic>[.<server>]/<method> url.
+
+def test_rpc_method_names_rpc_methods_only():
+    dropping = filters.Filters([{
+        'from': 'nova-compute',
+        'rpc_method': ['object_action', 'Object_Class_Action_Versions']}])
+    assert dropping.drops('nova-compute', 'nova-conductor', 'CALL',
+                          'rpc://nova/conductor/object_action')
+    assert dropping.drops('nova-compute', 'nova-conductor', 'CALL',
+                          'rpc://nova/conductor/object_class_action_versions')
+    assert not dropping.drops('nova-compute', 'nova-conductor', 'CAST',
+                              'rpc://nova/conductor/build_instances')
+    assert not dropping.drops('nova-api', 'nova-conductor', 'CALL',
+                              'rpc://nova/conductor/object_action')
+    # An HTTP call whose path ends the same way is not an RPC method.
+    assert not dropping.drops('nova-compute', 'placement-api', 'GET',
+                              'http://127.0.0.1/object_action')
+    assert not dropping.drops('nova-compute', 'placement-api', 'GET',
+                              '/object_action')
+
+
+def test_from_to_and_kind_match_rpc_hops():
+    dropping = filters.Filters([{'from': 'nova-compute',
+                                 'to': 'nova-conductor', 'method': 'call'}])
+    assert dropping.drops('nova-compute', 'nova-conductor', 'CALL',
+                          'rpc://nova/conductor/object_action')
+    assert not dropping.drops('nova-compute', 'nova-conductor', 'CAST',
+                              'rpc://nova/conductor/object_action')
+
+
+def test_rpc_method_must_be_names():
+    with pytest.raises(filters.FilterError):
+        filters.Filters([{'rpc_method': []}])
+    with pytest.raises(filters.FilterError):
+        filters.Filters([{'rpc_method': 3}])
