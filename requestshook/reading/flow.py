@@ -156,7 +156,13 @@ class Flow(object):
 
 
 def status_text(hop):
-    """``201 Created``, ``error: ...`` or ``no response``."""
+    """``201 Created``, ``error: ...`` or ``no response``.
+
+    An RPC call that returned says ``returned``; a cast says ``done``
+    when its receiver handled it, else ``sent`` (nothing comes back).
+    """
+    if hop.is_cast and not hop.failed:
+        return 'done' if hop.answered else 'sent'
     if not hop.answered:
         return 'no response'
     if hop.failed:
@@ -164,6 +170,8 @@ def status_text(hop):
             return '%s %s, then error: %s' % (
                 hop.status, hop.reason, hop.error)
         return 'error: %s' % hop.error
+    if hop.is_rpc:
+        return 'returned'
     if hop.status is None:
         return 'response'
     reason = hop.reason

@@ -24,6 +24,12 @@ import urllib.parse
 
 from requestshook import event
 
+# RPC hops (oslo.messaging): ``"proto": "rpc"``; HTTP events carry no proto.
+PROTO_HTTP = 'http'
+PROTO_RPC = 'rpc'
+CALL = 'CALL'
+CAST = 'CAST'
+
 
 class Side(object):
     """The events one side wrote for a hop."""
@@ -140,6 +146,47 @@ class Hop(object):
     @property
     def client_url(self):
         return self._pick('url', 'client')
+
+    @property
+    def proto(self):
+        """``rpc`` for an oslo.messaging hop, else ``http``."""
+        return self._pick('proto', 'client', 'server') or PROTO_HTTP
+
+    @property
+    def is_rpc(self):
+        return self.proto == PROTO_RPC
+
+    @property
+    def is_cast(self):
+        """An RPC cast (or fanout cast): nothing comes back from it."""
+        return self.is_rpc and self.method == CAST
+
+    @property
+    def fanout(self):
+        return bool(self._pick('fanout', 'client', 'server'))
+
+    @property
+    def rpc_method(self):
+        """``build_instances`` of ``rpc://nova/conductor/build_instances``."""
+        return self.url.rstrip('/').rpartition('/')[2] or '?'
+
+    @property
+    def rpc_topic(self):
+        """``compute.host1`` of ``rpc://nova/compute.host1/...``."""
+        path = urllib.parse.urlsplit(self.url).path.strip('/')
+        return path.rpartition('/')[0]
+
+    @property
+    def call_text(self):
+        """``GET /v2/images``, ``cast build_instances``,
+        ``call select_destinations`` or ``fanout cast update``.
+        """
+        if self.is_rpc:
+            verb = self.method.lower()
+            if self.fanout:
+                verb = 'fanout ' + verb
+            return '%s %s' % (verb, self.rpc_method)
+        return '%s %s' % (self.method, self.path)
 
     @property
     def path(self):
@@ -270,7 +317,12 @@ class Hop(object):
 
     @property
     def is_error(self):
-        """Failed, unanswered, or answered with a 5xx status."""
+        """Failed, unanswered, or answered with a 5xx status.
+
+        A cast expects no answer: only its failure is an error.
+        """
+        if self.is_cast:
+            return self.failed
         status = self.status
         return (not self.answered or self.failed
                 or (status is not None and status >= 500))

@@ -38,7 +38,10 @@ USER_AGENT = ('openstacksdk/4.22.0 keystoneauth1/5.11.0 '
               'python-requests/2.32.3 CPython/3.11.7')
 
 HOSTS = {'openstack': ('laptop', 5150), 'glance-api': ('ctl1', 4242),
-         'keystone': ('ctl1', 4100), 'swift-proxy-server': ('ctl1', 4300)}
+         'keystone': ('ctl1', 4100), 'swift-proxy-server': ('ctl1', 4300),
+         'nova-api': ('ctl1', 4400), 'nova-conductor': ('ctl1', 4500),
+         'nova-scheduler': ('ctl1', 4600), 'placement-api': ('ctl1', 4700),
+         'neutron-server': ('ctl1', 4800), 'nova-compute': ('cmp1', 5200)}
 
 
 class Call(object):
@@ -69,6 +72,11 @@ def _as_body(value, content_type):
     return event.body_record(raw, len(raw), content_type)
 
 
+def json_body(value):
+    """A JSON body record of ``value`` (an empty one for ``None``)."""
+    return _as_body(value, 'application/json')
+
+
 class LogMaker(object):
     """Builds a list of events with a clock that moves as calls happen."""
 
@@ -80,7 +88,8 @@ class LogMaker(object):
     def tick(self, ms=1.0):
         self.now += ms / 1000.0
 
-    def _stamp(self, record, writer):
+    def stamp(self, record, writer):
+        """Give ``record`` the host and pid of ``writer``; keep it."""
         host, pid = self.hosts.get(writer, ('host-' + writer, 1000))
         record['host'] = host
         record['pid'] = pid
@@ -122,7 +131,7 @@ class LogMaker(object):
         for side in sides:
             writer = caller if side == event.CLIENT else callee
             sent = headers + protocol if side == event.SERVER else headers
-            self._stamp(event.request_event(
+            self.stamp(event.request_event(
                 side, hop.id, hop.trace, parent_id, caller, callee, method,
                 url, sent, in_request_event, when=self.now), writer)
             self.tick(0.4)
@@ -154,7 +163,7 @@ class LogMaker(object):
                     method, url, status, reason or _reason(status),
                     resp_headers + echoed, resp_body, elapsed,
                     request_body=streamed, when=self.now)
-            self._stamp(record, writer)
+            self.stamp(record, writer)
             self.tick(0.4)
 
     def lines(self):

@@ -50,10 +50,10 @@ def step_list(sequence, people, placeholders):
         timing = ''
         if hop.duration_ms is not None:
             timing = ' in %.1f ms' % hop.duration_ms
-        lines.append('%d. %s `%s` -> `%s`: `%s %s` -> %s%s' % (
+        lines.append('%d. %s `%s` -> `%s`: `%s` -> %s%s' % (
             position, steps, people.aliases.get(hop.caller, hop.caller),
-            people.aliases.get(hop.callee, hop.callee), hop.method,
-            placeholders.apply(hop.path), outcome, timing))
+            people.aliases.get(hop.callee, hop.callee),
+            mermaid.request_label(hop, placeholders), outcome, timing))
     return '\n'.join(lines) + '\n'
 
 

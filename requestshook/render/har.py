@@ -15,7 +15,9 @@
 One entry per hop, in step order, from the caller's point of view.  What
 HAR has no field for (hop ids, services, both sides' timings, kept and
 whole body sizes) rides in ``_``-prefixed custom fields, which the spec
-allows.
+allows.  HAR describes HTTP only: RPC hops (oslo.messaging calls and
+casts) are left out, and the log's ``comment`` says how many; the
+entries' ``_step`` numbers stay those of the diagram.
 """
 
 import json
@@ -144,7 +146,11 @@ def build(sequence):
     for message in sequence.messages:
         numbers.setdefault(message.hop.id, []).append(message.number)
     entries = []
+    rpc_hops = 0
     for hop in sequence.hops:
+        if hop.is_rpc:
+            rpc_hops += 1
+            continue
         request_number, response_number = (numbers.get(hop.id, []) +
                                            [None, None])[:2]
         entries.append(entry(hop, request_number, response_number, page_id))
@@ -157,8 +163,17 @@ def build(sequence):
             'id': page_id, 'title': flow.root_call or flow.key,
             'pageTimings': {'onContentLoad': -1, 'onLoad': -1}}],
         'entries': entries,
-        'comment': 'trace %s, recorded by requestshook' % flow.key,
+        'comment': 'trace %s, recorded by requestshook%s' % (
+            flow.key, rpc_note(rpc_hops)),
     }}
+
+
+def rpc_note(count):
+    if not count:
+        return ''
+    return ('; %d RPC hop%s left out (HAR holds HTTP calls only: see the '
+            'diagram or the markdown page)' % (count,
+                                               '' if count == 1 else 's'))
 
 
 def render(sequence):

@@ -150,12 +150,15 @@ def steps(sequence, people, placeholders):
         request = _part('%s %s' % (hop.method, hop.url),
                         hop.request_headers, hop.request_body)
         response = None
-        if hop.answered:
+        if hop.answered and not hop.is_cast:
             response = _part('%s %s' % (flow_module.status_text(hop),
                                         hop.url),
                              hop.response_headers, hop.response_body)
         note = markdown.timing_text(hop)
-        if not hop.answered:
+        if hop.is_cast:
+            note = markdown.cast_text(
+                hop, sequence, lambda name: people.aliases.get(name, name))
+        elif not hop.answered:
             note = 'No response was recorded.'
         result.append({
             'number': message.number,

@@ -48,29 +48,47 @@ def _name(people, name):
     return '`%s`' % people.aliases.get(name, name)
 
 
-def section(message, people, placeholders, request_number=None):
+def section(message, people, placeholders, request_number=None,
+            sequence=None):
     """The markdown of one message.
 
-    ``request_number`` is the step of the request a ``missing`` mark
-    stands for.
+    ``request_number`` is the step of the request a ``missing`` mark or
+    a cast's failure note stands for; ``sequence`` lets a cast say which
+    steps it caused.
     """
     hop = message.hop
-    path = placeholders.apply(hop.path)
+    call = mermaid.request_label(hop, placeholders)
+    subject = hop.rpc_method if hop.is_rpc else placeholders.apply(hop.path)
     who = '%s -> %s' % (_name(people, message.source),
                         _name(people, message.target))
     if message.kind == sequence_module.REQUEST:
-        title = '### (%d) %s %s' % (message.number, hop.method, path)
-        return '\n'.join([title, '', who, '',
-                          _tabs('%s %s' % (hop.method, hop.url),
-                                hop.request_headers, hop.request_body)])
+        title = '### (%d) %s' % (message.number, call)
+        parts = [title, '', who, '']
+        if hop.is_cast:
+            parts += [cast_text(hop, sequence, lambda name: _name(people,
+                                                                 name)), '']
+        return '\n'.join(parts + [_tabs('%s %s' % (hop.method, hop.url),
+                                        hop.request_headers,
+                                        hop.request_body)])
     if message.kind == sequence_module.MISSING:
         return '\n'.join([
             '!!! warning "No response"',
-            '    No response was recorded for step (%s) %s %s: the call '
+            '    No response was recorded for step (%s) %s: the call '
             'was still running, or its process died.'
-            % (request_number or '?', hop.method, path), ''])
+            % (request_number or '?', call), ''])
+    if message.kind == sequence_module.CAST_FAILURE:
+        lines = ['!!! failure "%s failed to handle step (%s) %s"' % (
+            people.aliases.get(hop.callee, hop.callee),
+            request_number or '?', call), '    error: %s' % hop.error]
+        timing = timing_text(hop)
+        if timing:
+            lines.append('    ' + timing)
+        return '\n'.join(lines + [''])
     status = message.label
-    title = '### (%d) %s %s' % (message.number, status, path)
+    if hop.is_rpc and message.kind == sequence_module.RESPONSE:
+        title = '### (%d) %s' % (message.number, status)
+    else:
+        title = '### (%d) %s %s' % (message.number, status, subject)
     parts = [title, '', who, '']
     if message.kind == sequence_module.FAILURE:
         parts += ['!!! failure "%s"' % status.replace('"', "'"), '']
@@ -80,6 +98,29 @@ def section(message, people, placeholders, request_number=None):
     parts.append(_tabs('%s %s' % (status, hop.url), hop.response_headers,
                        hop.response_body))
     return '\n'.join(parts)
+
+
+def cast_text(hop, sequence=None, name=str):
+    """What a cast's step says: nobody waits for it; what it caused."""
+    parts = ['A cast: %s goes on without waiting for an answer.'
+             % name(hop.caller)]
+    if not hop.server.request and not hop.server.final:
+        parts.append('No receiver recorded handling it (a receiver '
+                     'without requestshook, or the message was not '
+                     'consumed yet).')
+        return ' '.join(parts)
+    caused = sequence.numbers(hop)[1:] if sequence is not None else []
+    if caused:
+        after = sequence.cast_blocks.get(hop.id)
+        parts.append('The work it caused in %s, steps (%d) to (%d), %s.' % (
+            name(hop.callee), caused[0], caused[-1],
+            'continues after %s' % after if after
+            else 'is drawn right after it'))
+    if hop.server_duration_ms is not None:
+        parts.append('%s handled it in %.1f ms%s.' % (
+            name(hop.callee), hop.server_duration_ms,
+            ', then failed: %s' % hop.error if hop.failed else ''))
+    return ' '.join(parts)
 
 
 def timing_text(hop):
@@ -99,5 +140,5 @@ def render(sequence, aliases=None, placeholders=None):
     people = mermaid.Participants(sequence.participants, aliases)
     return '\n'.join(
         section(message, people, placeholders,
-                sequence.request_number(message.hop))
+                sequence.request_number(message.hop), sequence)
         for message in sequence.messages)

@@ -14,7 +14,9 @@
 
 Participants come in order of first appearance, each request is a ``->>``
 arrow and each response a ``-->>`` arrow saying ``201 Created``; a failed
-call ends in a ``--x`` arrow, an unanswered one in a note.  Text is made
+call ends in a ``--x`` arrow, an unanswered one in a note.  An RPC cast
+is an asynchronous ``-)`` arrow (``cast build_instances``) and the work
+it causes sits in an ``opt`` block after the answer its sender gave.  Text is made
 safe for mermaid's parser with its entity codes (``#59;`` for ``;``).
 """
 
@@ -89,16 +91,27 @@ class Participants(object):
 
 
 def placeholders_for(sequence, enabled=True):
-    """Learn the ids of every path of the flow, in step order."""
+    """Learn the ids of every HTTP path of the flow.
+
+    The paths of the flow's root calls (what the client asked) come
+    first, then the others in step order: a server's id is ``server_id``
+    as the client named it, even when nova-scheduler's ``PUT
+    /allocations/{id}`` comes first.
+    """
     if not enabled:
         return placeholders_module.NoPlaceholders()
+    requests = [message.hop for message in sequence.messages
+                if message.kind == sequence_module.REQUEST and
+                not message.hop.is_rpc]
+    roots = [hop for hop in requests if hop.parent_hop is None]
     return placeholders_module.Placeholders(
-        message.hop.path for message in sequence.messages
-        if message.kind == sequence_module.REQUEST)
+        hop.path for hop in roots + requests)
 
 
 def request_label(hop, placeholders):
-    """``GET /v2/images/{image_id}``."""
+    """``GET /v2/images/{image_id}``, ``cast build_instances``."""
+    if hop.is_rpc:
+        return hop.call_text
     return '%s %s' % (hop.method, placeholders.apply(hop.path))
 
 
@@ -129,11 +142,15 @@ def body_lines(sequence, aliases=None, placeholders=None):
         source, target = people[item.source], people[item.target]
         label = text(message_label(item, placeholders))
         if item.kind == sequence_module.REQUEST:
-            lines.append('%s%s->>%s: %s' % (pad, source, target, label))
+            arrow = '-)' if item.hop.is_cast else '->>'
+            lines.append('%s%s%s%s: %s' % (pad, source, arrow, target,
+                                           label))
         elif item.kind == sequence_module.RESPONSE:
             lines.append('%s%s-->>%s: %s' % (pad, source, target, label))
         elif item.kind == sequence_module.FAILURE:
             lines.append('%s%s--x%s: %s' % (pad, source, target, label))
+        elif item.kind == sequence_module.CAST_FAILURE:
+            lines.append('%sNote over %s: %s' % (pad, source, label))
         else:
             over = source if source == target else '%s,%s' % (source, target)
             lines.append('%sNote over %s: no response to %s' % (

@@ -25,7 +25,8 @@
     }
 
 Blocks come in step order: a call made while serving another sits
-between that call's request and its response.
+between that call's request and its response, and the work an RPC cast
+caused follows the answer its sender gave.
 """
 
 import urllib.parse
@@ -51,18 +52,37 @@ def _duration(hop):
 
 
 def message_block(message):
+    """One message's block; RPC hops say ``Cast``, ``Call``, ``Return``.
+
+    ``__nova-api__ -> Cast [6] build_instances rpc://nova/conductor/...``
+    """
     hop = message.hop
     caller = '__%s__' % hop.caller
     number = message.hop_number
     if message.kind == sequence_module.REQUEST:
-        return _block('%s -> Request [%d] %s %s' % (caller, number,
-                                                    hop.method, hop.url),
-                      hop.request_headers, hop.request_body)
+        if hop.is_rpc:
+            first = '%s -> %s [%d] %s %s' % (
+                caller, 'Cast' if hop.is_cast else 'Call', number,
+                hop.rpc_method, hop.url)
+            if hop.fanout:
+                first += ' (fanout)'
+        else:
+            first = '%s -> Request [%d] %s %s' % (caller, number,
+                                                  hop.method, hop.url)
+        return _block(first, hop.request_headers, hop.request_body)
     if message.kind == sequence_module.MISSING:
         return '%s <- No response [%d] %s %s\n' % (caller, number,
                                                    hop.method, hop.url)
+    if message.kind == sequence_module.CAST_FAILURE:
+        return '__%s__ !! Failed [%d] %s %s: %s%s\n' % (
+            hop.callee, number, hop.rpc_method, hop.url, hop.error,
+            _duration(hop))
     word = 'Error' if message.kind == sequence_module.FAILURE \
         else 'Response'
+    if hop.is_rpc and message.kind == sequence_module.RESPONSE:
+        return _block('%s <- Return [%d] %s %s%s' % (
+            caller, number, hop.rpc_method, hop.url, _duration(hop)),
+            hop.response_headers, hop.response_body)
     if message.kind == sequence_module.FAILURE and \
             not hop.response_headers and not hop.response_body:
         return '%s <- Error [%d] %s %s%s\n' % (caller, number, message.label,
@@ -74,7 +94,17 @@ def message_block(message):
 
 
 def render(sequence):
-    return '\n'.join(message_block(m) for m in sequence.messages)
+    """Every message's block; a cast's work starts with a line saying
+    what it comes after (``--- after the 202 answer: ...``).
+    """
+    blocks = []
+    for item in sequence.items:
+        if isinstance(item, sequence_module.Message):
+            blocks.append(message_block(item))
+        elif item.hop is not None and \
+                item.kind == sequence_module.OPT_START:
+            blocks.append('--- %s ---\n' % item.label)
+    return '\n'.join(blocks)
 
 
 def event_line(record):

@@ -28,6 +28,7 @@ import pytest
 
 from requestshook.reading import flow as flow_module
 from requestshook.reading import sample
+from requestshook.reading import sample_compute
 from requestshook.render import html
 from requestshook.render import mermaid
 from requestshook.render import sequence as sequence_module
@@ -87,8 +88,34 @@ def _tricky_flow():
     return log
 
 
-@pytest.mark.parametrize('make', [sample.image_create, _tricky_flow],
-                         ids=['image_create', 'tricky_text'])
+def _rpc_failures():
+    log = sample.LogMaker()
+    with log.call('openstack', 'nova-api', 'POST', 'http://h/servers',
+                  status=202) as create:
+        build = sample_compute.cast(log, 'nova-api', 'nova-conductor',
+                                    'conductor', 'build_instances',
+                                    parent=create)
+        sample_compute.cast(log, 'nova-api', 'nova-compute', 'compute',
+                            'refresh', parent=create, fanout=True,
+                            sides=('client',))
+    with sample_compute.dispatch(log, build, error='NoValidHost: end; #1'):
+        with sample_compute.call(log, 'nova-conductor', 'nova-scheduler',
+                                 'scheduler', 'select_destinations',
+                                 parent=build,
+                                 error='MessagingTimeout: <timed out>'):
+            pass
+        with sample_compute.call(log, 'nova-conductor', 'nova-scheduler',
+                                 'scheduler', 'select_destinations',
+                                 parent=build, answered=False):
+            pass
+    return log
+
+
+@pytest.mark.parametrize('make', [sample.image_create, _tricky_flow,
+                                  sample_compute.server_create,
+                                  _rpc_failures],
+                         ids=['image_create', 'tricky_text',
+                              'server_create', 'rpc_failures'])
 def test_diagram_renders_one_message_per_arrow(tmp_path, make):
     sequence = sequence_module.Sequence(flow_module.Flow(
         'trace', make().events))
