@@ -65,8 +65,8 @@ def section(message, people, placeholders, request_number=None,
         title = '### (%d) %s' % (message.number, call)
         parts = [title, '', who, '']
         if hop.is_cast:
-            parts += [cast_text(hop, sequence, lambda name: _name(people,
-                                                                 name)), '']
+            parts += [cast_text(hop, sequence,
+                                lambda name: _name(people, name)), '']
         return '\n'.join(parts + [_tabs('%s %s' % (hop.method, hop.url),
                                         hop.request_headers,
                                         hop.request_body)])

@@ -16,8 +16,9 @@ Participants come in order of first appearance, each request is a ``->>``
 arrow and each response a ``-->>`` arrow saying ``201 Created``; a failed
 call ends in a ``--x`` arrow, an unanswered one in a note.  An RPC cast
 is an asynchronous ``-)`` arrow (``cast build_instances``) and the work
-it causes sits in an ``opt`` block after the answer its sender gave.  Text is made
-safe for mermaid's parser with its entity codes (``#59;`` for ``;``).
+it causes sits in an ``opt`` block after the answer its sender gave.
+Text is made safe for mermaid's parser with its entity codes (``#59;``
+for ``;``).
 """
 
 import re

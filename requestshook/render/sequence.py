@@ -182,7 +182,7 @@ class Sequence(object):
                 open_block = False
             self._add(child, casts)
         if open_block:
-            self.items.append(Block(OPT_END, hop=cast))
+            self.items.append(Block(OPT_END))
 
     def _cast_work(self, cast, hop_number, answer):
         """The receiver's side of a cast, in an ``opt`` block."""

@@ -105,3 +105,13 @@ def test_hop_numbers_follow_request_order():
     responses = {m.hop.id: m.hop_number for m in sequence.messages
                  if m.kind == 'response'}
     assert all(responses[m.hop.id] == m.hop_number for m in requests)
+
+
+def test_token_fetch_as_the_last_call_closes_its_block():
+    log = sample.LogMaker()
+    with log.call('openstack', 'glance-api', 'GET', 'http://h/v2/images',
+                  ) as hop:
+        sample.client_token(log, caller='glance-api', parent=hop)
+    assert _outline(_sequence(log)) == [
+        '1 request', 'opt glance-api token', '2 request', '3 response',
+        '4 request', '5 response', 'end', '6 response']
