@@ -20,8 +20,12 @@ append at the same time, so lines never tear or interleave.
   ``log_group``: setgid ``2770`` and ``0660``, owned by that group), set
   with ``chmod`` after creation so the umask cannot widen or narrow them.
   Existing directories and files keep their modes.
+- Only a regular file of the expected owner or group, reached through no
+  link, in a directory that is not world-writable, is opened
+  (:mod:`requestshook.recording.logfile`); anything else is refused.
 - At most once a second the path is compared with the open file (device
-  and inode): when logrotate moved or removed it, the file is reopened.
+  and inode): when logrotate moved or removed it, or something else took
+  its place, the file is reopened (or refused).
 - After a fork the child opens its own descriptor.
 - A log that cannot be opened or written is reported once (per path and
   error) through oslo.log; events are dropped meanwhile, opening is
@@ -31,10 +35,10 @@ append at the same time, so lines never tear or interleave.
 import errno
 import grp
 import os
-import stat
 import threading
 import time
 
+from requestshook.recording import logfile
 from requestshook.recording import report
 
 CHECK_INTERVAL = 1.0
@@ -46,36 +50,6 @@ GROUP_FILE_MODE = 0o660
 
 # Write errors after which the descriptor itself is suspect.
 _REOPEN_ERRNOS = frozenset([errno.EBADF, errno.ESTALE, errno.EIO])
-
-
-def _error_text(exc):
-    if isinstance(exc, Refused):
-        return str(exc)
-    name = errno.errorcode.get(exc.errno, 'error') if exc.errno else 'error'
-    return '%s (%s)' % (exc.strerror or exc, name)
-
-
-class Refused(OSError):
-    """What is at the log path is not a log requestshook may write."""
-
-    def __init__(self, kind, text):
-        super(Refused, self).__init__(text)
-        self.kind = kind
-
-
-def describe(path):
-    """What is at ``path`` when it is not a regular file, or None."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    if stat.S_ISLNK(info.st_mode):
-        target = os.readlink(path)
-        text = 'is a symbolic link to %s' % target
-        if not os.path.exists(path):
-            text += ', which does not exist'
-        return text
-    return None
 
 
 class SharedLog(object):
@@ -162,7 +136,7 @@ class SharedLog(object):
     def _check(self):
         if self._fd is not None:
             try:
-                stat = os.stat(self.path)
+                stat = os.lstat(self.path)
             except (FileNotFoundError, NotADirectoryError):
                 stat = None     # gone: open (create) it again
             except OSError:
@@ -182,7 +156,7 @@ class SharedLog(object):
                 'open ' + self.path, getattr(exc, 'kind', exc.errno),
                 'requestshook cannot open its log %s: %s. The service '
                 'keeps running; requestshook drops its events and tries '
-                'again once a second.', self.path, _error_text(exc))
+                'again once a second.', self.path, logfile.error_text(exc))
             return
         self._fd = fd
         self._identity = (stat.st_dev, stat.st_ino)
@@ -192,28 +166,15 @@ class SharedLog(object):
             self.path)
 
     def _open_file(self):
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
-        for attempt in range(3):
-            try:
-                return os.open(self.path, flags)
-            except FileNotFoundError:
-                pass
+        gid = self._group_id()
+        try:
+            fd, created = logfile.open_append(self.path, self.file_mode, gid)
+        except FileNotFoundError:       # no directory yet
             self._make_directory()
-            try:
-                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL,
-                             self.file_mode)
-            except FileExistsError:
-                # Created meanwhile by another process; or a dangling
-                # symbolic link, which the next attempts will not fix.
-                if attempt == 2:
-                    what = describe(self.path)
-                    if what is None:
-                        raise
-                    raise Refused('link', 'it %s; requestshook never '
-                                  'writes through a link' % what)
-                continue
-            self._set_mode(fd)
-            return fd
+            fd, created = logfile.open_append(self.path, self.file_mode, gid)
+        if created:
+            self._set_mode(fd, gid)
+        return fd
 
     def _group_id(self):
         if not self.log_group:
@@ -244,8 +205,7 @@ class SharedLog(object):
             self._change_group(os.chown, directory, gid)
         os.chmod(directory, self.dir_mode)
 
-    def _set_mode(self, fd):
-        gid = self._group_id()
+    def _set_mode(self, fd, gid):
         if gid is not None:
             self._change_group(os.fchown, fd, gid)
         os.fchmod(fd, self.file_mode)
@@ -257,7 +217,7 @@ class SharedLog(object):
             self._reporter.failed(
                 'group ' + str(self.log_group), exc.errno,
                 'requestshook cannot give %s to group %s: %s.',
-                self.path, self.log_group, _error_text(exc))
+                self.path, self.log_group, logfile.error_text(exc))
 
     def _write(self, line):
         try:
@@ -275,7 +235,8 @@ class SharedLog(object):
                 'write ' + self.path, exc.errno,
                 'requestshook cannot write its log %s: %s. The service '
                 'keeps running; requestshook drops its events until the '
-                'log can be written again.', self.path, _error_text(exc))
+                'log can be written again.', self.path,
+                logfile.error_text(exc))
             if exc.errno in _REOPEN_ERRNOS:
                 self._close_fd()
             return False

@@ -193,7 +193,7 @@ def test_fault_changes_no_answer_and_is_reported_once(folder, plain_answers,
     messages = requestshook_messages(service)
     assert len(messages) == 1, messages
     expected = {'log-dir-unwritable': 'cannot open its log',
-                'dev-full': 'cannot write its log',
+                'dev-full': 'a character device, not a regular file',
                 'broken-filters': 'filters file'}[fault]
     assert expected in messages[0]
 

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import errno
 import json
 import logging
 import os
@@ -344,14 +345,31 @@ def test_log_file_change_takes_effect(make, paths, clock, tmp_path):
     assert len(lines_of(moved)) == 1
 
 
-def test_emit_to_full_disk_reported_once(tmp_path, clock, caplog):
+def test_emit_to_full_disk_reported_once(tmp_path, clock, caplog,
+                                         monkeypatch):
     full = recorder.Recorder(str(tmp_path / 'absent.conf'),
-                             {'log_file': '/dev/full'}, clock=clock)
+                             {'log_file': str(tmp_path / 'r.log')},
+                             clock=clock)
+
+    def no_space(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, 'write', no_space)
     for _ in range(3):
         full.emit(_event())
         clock.advance()
     assert len(errors(caplog)) == 1
+    assert 'ENOSPC' in errors(caplog)[0]
+
+
+def test_emit_to_a_device_reported_once(tmp_path, clock, caplog):
+    device = recorder.Recorder(str(tmp_path / 'absent.conf'),
+                               {'log_file': '/dev/full'}, clock=clock)
+    for _ in range(3):
+        device.emit(_event())
+        clock.advance()
+    assert len(errors(caplog)) == 1
     assert '/dev/full' in errors(caplog)[0]
+    assert 'not a regular file' in errors(caplog)[0]
 
 
 def test_emit_to_unwritable_directory_reported_once(tmp_path, clock,
