@@ -45,6 +45,7 @@ from requestshook import event
 from requestshook.capture import identity
 from requestshook.recording import report
 from requestshook.capture import trust
+from requestshook import w3c
 
 _REPORTER = report.Reporter()
 
@@ -313,6 +314,8 @@ class OutboundCall(object):
                 self.parent)
         else:
             headers.pop(trust.HEADER_HMAC, None)
+        if getattr(recorder, 'emit_traceparent', False):
+            headers[w3c.HEADER] = w3c.traceparent(self.trace, self.hop_id)
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
             try:

@@ -158,6 +158,69 @@ requestshook_opts = [
                      'The defaults are devstack\'s.'),
 ]
 
+sink_opts = [
+    cfg.ListOpt('sinks',
+                default=['file'],
+                help='Where events go; several at once, comma separated.  '
+                     '"file" is the shared log_file (the default and the '
+                     'safest).  "redis://[:PASSWORD@]HOST:PORT/DB" '
+                     '(also rediss://, unix://PATH?db=N, '
+                     'redis+sentinel://[:PASSWORD@]HOST:PORT[;HOST:PORT]'
+                     '/SERVICE[/DB] and redis+cluster://HOST:PORT) adds '
+                     'every event to one Redis stream (XADD, see '
+                     'redis_stream).  "otlp" sends one OpenTelemetry span '
+                     'per hop side to otlp_endpoint (OTLP/HTTP protobuf). '
+                     'Network sinks never block a request: events wait in '
+                     'a bounded queue (sink_queue_size) for one sender '
+                     'thread per process; when it is full they are '
+                     'dropped, counted and reported once.  Events are '
+                     'redacted before any sink sees them.  redis needs '
+                     'the redis package, otlp the opentelemetry-proto '
+                     'package.'),
+    cfg.StrOpt('redis_stream',
+               default='requestshook',
+               help='The Redis stream the redis sink adds events to '
+                    '(one entry per event, its JSON line in the field '
+                    '"event").'),
+    cfg.IntOpt('redis_maxlen',
+               default=1000000,
+               min=0,
+               help='Cap of the Redis stream (XADD MAXLEN ~, approximate, '
+                    'so Redis trims whole nodes cheaply); 0 means no cap.'),
+    cfg.StrOpt('otlp_endpoint',
+               default='http://127.0.0.1:4318/v1/traces',
+               help='The OTLP/HTTP traces URL of the collector the otlp '
+                    'sink posts to (protobuf).'),
+    cfg.ListOpt('otlp_headers',
+                default=[],
+                help='Extra HTTP headers of every OTLP request, as '
+                     'NAME=VALUE (e.g. an authorization token of the '
+                     'collector).'),
+    cfg.IntOpt('sink_queue_size',
+               default=10000,
+               min=1,
+               help='Events each network sink holds while its sender '
+                    'thread catches up or its server is unreachable; '
+                    'beyond it new events are dropped (counted and '
+                    'reported once).'),
+    cfg.FloatOpt('sink_flush_timeout',
+                 default=2.0,
+                 min=0,
+                 help='Seconds a process waits at exit for its network '
+                      'sinks to send what they hold.'),
+    cfg.BoolOpt('emit_traceparent',
+                default=False,
+                help='Also send a W3C traceparent header on outbound '
+                     'calls (trace id = requestshook trace id, parent id '
+                     'derived from the hop id), so services and '
+                     'collectors instrumented with OpenTelemetry join '
+                     'requestshook\'s traces.  A call arriving with '
+                     'traceparent and no X-Requestshook ids continues '
+                     'that trace whatever this option says.'),
+]
+
+requestshook_opts = requestshook_opts + sink_opts
+
 
 def list_opts():
     """Options for oslo-config-generator (namespace ``requestshook``)."""

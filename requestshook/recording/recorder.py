@@ -36,7 +36,9 @@ from requestshook.recording import redact
 from requestshook.recording import report
 from requestshook.recording import servicemap
 from requestshook.recording import settings as settings_module
-from requestshook.recording import sharedlog
+from requestshook.recording import sinks as sinks_module
+from requestshook.recording.sinks import base as sink_base
+from requestshook.recording.sinks import file as file_sink
 
 CHECK_INTERVAL = 1.0
 
@@ -44,14 +46,18 @@ CHECK_INTERVAL = 1.0
 class _State(object):
     """What one settings snapshot builds; replaced whole, never changed."""
 
-    __slots__ = ('settings', 'filters', 'service_map', 'redactor', 'log')
+    __slots__ = ('settings', 'filters', 'service_map', 'redactor', 'log',
+                 'sinks')
 
-    def __init__(self, settings, filters, service_map, redactor, log):
+    def __init__(self, settings, filters, service_map, redactor, log,
+                 sinks=None):
         self.settings = settings
         self.filters = filters
         self.service_map = service_map
         self.redactor = redactor
         self.log = log
+        # The network sinks: their spec (see sinks.network_specs) -> sink.
+        self.sinks = sinks or {}
 
 
 class Recorder(object):
@@ -181,14 +187,39 @@ class Recorder(object):
         redactor = redact.Redactor(settings.redact_headers,
                                    settings.redact_body_keys)
         log = old.log
-        if log is None or log.path != settings.log_file or \
+        if not sinks_module.wants_file(settings):
+            log = None
+        elif log is None or log.path != settings.log_file or \
                 log.log_group != settings.log_group:
-            log = sharedlog.SharedLog(settings.log_file, settings.log_group,
-                                      reporter=self._reporter,
-                                      clock=self._clock)
-            if old.log is not None:
-                old.log.close()
-        return _State(settings, filters, service_map, redactor, log)
+            log = file_sink.FileSink(settings.log_file, settings.log_group,
+                                     reporter=self._reporter,
+                                     clock=self._clock)
+        if old.log is not None and old.log is not log:
+            old.log.close()
+        return _State(settings, filters, service_map, redactor, log,
+                      self._build_sinks(settings, old.sinks))
+
+    def _build_sinks(self, settings, old_sinks):
+        kept = dict(old_sinks)
+        built = {}
+        for spec in sinks_module.network_specs(settings, self._bad_sink):
+            sink = kept.pop(spec, None)
+            if sink is None:
+                try:
+                    sink = sinks_module.build(spec, self._reporter)
+                except (ValueError, sink_base.MissingDependency) as exc:
+                    self._bad_sink(spec[1], exc)
+                    continue
+            built[spec] = sink
+        for sink in kept.values():
+            sink.close(wait=False)
+        return built
+
+    def _bad_sink(self, name, error):
+        self._reporter.failed(
+            'sinks', (name, str(error)),
+            'requestshook cannot use its sink %s: %s; the other sinks '
+            'still get every event.', name, error)
 
     # -- per call -------------------------------------------------------
 
@@ -205,6 +236,11 @@ class Recorder(object):
     def max_body_bytes(self):
         """Bytes kept of each body."""
         return self._current().settings.max_body_bytes
+
+    @property
+    def emit_traceparent(self):
+        """True when outbound calls also carry a W3C traceparent."""
+        return self._current().settings.emit_traceparent
 
     def should_record(self, caller, callee, method, path):
         """False when a should_not_hook filter drops this call."""
@@ -234,7 +270,11 @@ class Recorder(object):
             if not state.settings.enabled:
                 return
             line = state.redactor.encode(event)
+            for sink in state.sinks.values():
+                sink.write(line)
             log = state.log
+            if log is None:
+                return
             # A failed write is retried only on a log that replaced this
             # one meanwhile (log_file changed; the old log got closed).
             while not log.write(line) and self._state.log is not log:
@@ -243,10 +283,15 @@ class Recorder(object):
             self._report_internal('emit', exc)
 
     def close(self):
-        """Close the log (tests, shutdown); a later emit reopens nothing."""
+        """Close the log, flush and close the network sinks.
+
+        For tests and shutdown; a later emit reopens nothing.
+        """
         log = self._state.log
         if log is not None:
             log.close()
+        for sink in self._state.sinks.values():
+            sink.close()
 
     def _report_internal(self, what, exc):
         self._reporter.failed(

@@ -46,6 +46,14 @@ class Settings(object):
     redact_headers: tuple = tuple(opts.DEFAULT_REDACT_HEADERS)
     redact_body_keys: tuple = tuple(opts.DEFAULT_REDACT_BODY_KEYS)
     url_map: tuple = tuple(opts.DEFAULT_URL_MAP)
+    sinks: tuple = ('file',)
+    redis_stream: str = 'requestshook'
+    redis_maxlen: int = 1000000
+    otlp_endpoint: str = 'http://127.0.0.1:4318/v1/traces'
+    otlp_headers: tuple = ()
+    sink_queue_size: int = 10000
+    sink_flush_timeout: float = 2.0
+    emit_traceparent: bool = False
     # The file these settings were read from; None when none was.
     config_file: typing.Optional[str] = None
 
@@ -119,5 +127,14 @@ def load(config_file=None, overrides=None, on_bad_override=None):
         redact_headers=tuple(values['redact_headers'] or ()),
         redact_body_keys=tuple(values['redact_body_keys'] or ()),
         url_map=tuple(values['url_map'] or ()),
+        sinks=tuple(item.strip() for item in values['sinks'] or ()
+                    if item.strip()),
+        redis_stream=values['redis_stream'] or Settings.redis_stream,
+        redis_maxlen=values['redis_maxlen'],
+        otlp_endpoint=values['otlp_endpoint'] or Settings.otlp_endpoint,
+        otlp_headers=tuple(values['otlp_headers'] or ()),
+        sink_queue_size=values['sink_queue_size'],
+        sink_flush_timeout=values['sink_flush_timeout'],
+        emit_traceparent=bool(values['emit_traceparent']),
         config_file=files[0] if files else None,
     )

@@ -21,8 +21,9 @@ in a list, so tests see exactly what the hooks emitted.
 class FakeRecorder(object):
 
     def __init__(self, enabled=True, service_name=None, max_body_bytes=64,
-                 dropped=(), callee='callee'):
+                 dropped=(), callee='callee', emit_traceparent=False):
         self.is_enabled = enabled
+        self.emit_traceparent = emit_traceparent
         self.service_name = service_name
         self.max_body_bytes = max_body_bytes
         self.dropped = set(dropped)   # (caller, callee, method, path)

@@ -22,7 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 EXPECTED = {'enabled', 'service_name', 'log_file', 'log_group',
             'max_body_bytes', 'filters_file', 'redact_headers',
-            'redact_body_keys', 'url_map'}
+            'redact_body_keys', 'url_map', 'sinks', 'redis_stream',
+            'redis_maxlen', 'otlp_endpoint', 'otlp_headers',
+            'sink_queue_size', 'sink_flush_timeout', 'emit_traceparent'}
 
 
 def test_list_opts_shape():
