@@ -63,6 +63,10 @@ BODY_BINARY = 'binary'
 BODY_EMPTY = 'empty'
 BODY_OMITTED = 'omitted'
 
+# JSON bodies nested deeper are kept as text: walking them could exhaust
+# the stack of the service.
+MAX_JSON_DEPTH = 100
+
 # The header protocol.
 HEADER_REQUEST_ID = 'X-Requestshook-Request-Id'
 HEADER_REQUEST_FROM = 'X-Requestshook-Request-From'
@@ -195,12 +199,11 @@ def body_record(head, size, content_type=None, truncated=None):
         record['data'] = None
         return record
     if not truncated and (is_json_type(content_type) or not content_type):
-        try:
-            record['data'] = json.loads(head)
+        data = parse_json(head)
+        if data is not NOT_JSON:
+            record['data'] = data
             record['kind'] = BODY_JSON
             return record
-        except ValueError:
-            pass
     if is_json_type(content_type) or is_text_type(content_type) or \
             not content_type:
         try:
@@ -219,6 +222,56 @@ def body_record(head, size, content_type=None, truncated=None):
     return record
 
 
+# What parse_json returns for a text that is not strict, shallow JSON.
+NOT_JSON = object()
+
+
+def _refuse_constant(token):
+    raise ValueError('%s is not RFC 8259 JSON' % token)
+
+
+def _finite_float(text):
+    value = float(text)
+    if value - value != 0.0:        # inf - inf and nan - nan are nan
+        raise ValueError('%s is out of range' % text)
+    return value
+
+
+def _deeper_than(data, limit):
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                pending.append((child, depth + 1))
+    return False
+
+
+def parse_json(raw):
+    """The value of a JSON text, or :data:`NOT_JSON`.
+
+    Strict RFC 8259: ``NaN``, ``Infinity`` and numbers out of a double's
+    range (``1e400``) make the text not JSON, so no log line ever holds
+    them.  A text nested deeper than :data:`MAX_JSON_DEPTH` is not
+    parsed either (the C decoder would raise ``RecursionError`` first
+    and walking it could exhaust a service's stack).
+    """
+    try:
+        data = json.loads(raw, parse_constant=_refuse_constant,
+                          parse_float=_finite_float)
+    except (ValueError, RecursionError):
+        return NOT_JSON
+    openers = raw.count(b'[' if isinstance(raw, bytes) else '[') + \
+        raw.count(b'{' if isinstance(raw, bytes) else '{')
+    if openers > MAX_JSON_DEPTH and isinstance(data, (dict, list)) and \
+            _deeper_than(data, MAX_JSON_DEPTH):
+        return NOT_JSON
+    return data
+
+
 def _decode_cut_utf8(head):
     # A head cut inside a multi-byte character is still text.
     for cut in range(1, 4):
@@ -235,6 +288,17 @@ def omitted_body(size, reason):
             'truncated': size > 0, 'reason': reason}
 
 
+def partial_body(head, size, content_type, reason):
+    """A body seen only in part: ``size`` bytes were seen, not the rest.
+
+    As :func:`body_record` of what was seen, ``truncated`` and with the
+    ``reason`` the rest is missing (e.g. ``not read to its end``).
+    """
+    record = body_record(head, size, content_type, truncated=True)
+    record['reason'] = reason
+    return record
+
+
 def body_bytes(body):
     """The bytes a body record kept (for hex dumps and HAR), or ``b''``."""
     if not body or body.get('data') is None:
@@ -248,16 +312,35 @@ def body_bytes(body):
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'),
-                            default=str)
+                            default=str, allow_nan=False)
+
+
+def _strict(value, depth=0):
+    # A copy with NaN and infinities as strings and what nests deeper
+    # than MAX_JSON_DEPTH as its text: RFC 8259 has no token for them.
+    if isinstance(value, float):
+        return value if value - value == 0.0 else repr(value)
+    if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list, tuple)):
+        return '[nested deeper than %d levels]' % MAX_JSON_DEPTH
+    if isinstance(value, dict):
+        return {key: _strict(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(item, depth + 1) for item in value]
+    return value
 
 
 def encode(event):
     """One event as one line of UTF-8 bytes, newline included.
 
-    JSON escapes every control character, so the line holds no newline but
-    the last one.
+    Every line is RFC 8259 JSON: a non-finite float anywhere in the event
+    is written as a string (``"nan"``, ``"inf"``).  JSON escapes every
+    control character, so the line holds no newline but the last one.
     """
-    return (_ENCODER.encode(event) + '\n').encode('utf-8')
+    try:
+        text = _ENCODER.encode(event)
+    except (ValueError, RecursionError):
+        text = _ENCODER.encode(_strict(event))
+    return (text + '\n').encode('utf-8')
 
 
 def decode(line):

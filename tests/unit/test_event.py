@@ -159,3 +159,59 @@ class TestBodyRecord(object):
         assert json.loads(event.body_bytes(
             event.body_record(b'{"a": [1]}', 10, 'application/json'))) == \
             {'a': [1]}
+
+
+# -- every line is RFC 8259 JSON (issue 10, item 16) -------------------------
+
+def _strict_loads(line):
+    def refuse(token):
+        raise ValueError('not RFC 8259 JSON: %s' % token)
+    return json.loads(line, parse_constant=refuse)
+
+
+@pytest.mark.parametrize('raw', [
+    b'{"a": NaN}', b'{"a": Infinity}', b'[-Infinity]', b'{"a": 1e400}',
+    b'[1, -1e999, 2]',
+])
+def test_non_finite_numbers_in_a_body_never_reach_the_line(raw):
+    body = event.body_record(raw, len(raw), 'application/json')
+    line = event.encode(_request(body=body))
+    decoded = _strict_loads(line)
+    assert decoded['body']['kind'] == event.BODY_TEXT
+    assert decoded['body']['data'] == raw.decode()
+
+
+def test_finite_numbers_stay_json():
+    raw = b'{"a": 1.5, "b": 1e300, "c": -0.0}'
+    body = event.body_record(raw, len(raw), 'application/json')
+    assert body['kind'] == event.BODY_JSON
+    assert body['data'] == {'a': 1.5, 'b': 1e300, 'c': -0.0}
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf'),
+                                   float('-inf')])
+def test_encode_writes_strict_json_whatever_the_event_holds(value):
+    made = _request()
+    made['duration_ms'] = value
+    made['body'] = {'kind': event.BODY_JSON, 'data': {'x': [value]},
+                    'size': 3, 'truncated': False}
+    decoded = _strict_loads(event.encode(made))
+    assert isinstance(decoded['duration_ms'], str)
+    assert isinstance(decoded['body']['data']['x'][0], str)
+
+
+# -- deeply nested JSON (issue 10, item 15) ----------------------------------
+
+@pytest.mark.parametrize('depth', [event.MAX_JSON_DEPTH + 1, 1500, 100000])
+def test_deeply_nested_json_is_kept_as_text(depth):
+    raw = b'[' * depth + b']' * depth
+    body = event.body_record(raw, len(raw), 'application/json')
+    assert body['kind'] == event.BODY_TEXT
+    assert _strict_loads(event.encode(_request(body=body)))
+
+
+def test_nested_json_within_the_limit_is_parsed():
+    depth = event.MAX_JSON_DEPTH
+    raw = (b'{"a":' * (depth - 1) + b'[1]' + b'}' * (depth - 1))
+    body = event.body_record(raw, len(raw), 'application/json')
+    assert body['kind'] == event.BODY_JSON
