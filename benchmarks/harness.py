@@ -119,6 +119,26 @@ def redis_server():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def otlp_receiver():
+    """A local OTLP/HTTP receiver (``otlp_receiver.py``) in its own process.
+
+    Yields its base URL; sets ``wrappers.OTLP_URL`` for the OTel variants.
+    """
+    import wrappers
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(BENCH_DIR, 'otlp_receiver.py'),
+         str(port)], env=python_env())
+    try:
+        wait_for_port(port, process)
+        wrappers.OTLP_URL = 'http://127.0.0.1:%d' % port
+        yield wrappers.OTLP_URL
+    finally:
+        wrappers.OTLP_URL = None
+        stop_process(process)
+
+
 class Server(object):
     """One WSGI server (one worker) on 127.0.0.1; a context manager.
 

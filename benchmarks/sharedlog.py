@@ -14,11 +14,11 @@
 
 ``--sharedlog-processes`` processes of ``--sharedlog-threads`` threads
 each emit ``--sharedlog-events`` response events in all through the real
-recorder (``requestshook.recording.recorder.get_recorder``: redaction, encoding,
-the shared log's ``O_APPEND`` writes).  Most events carry a 2 KiB JSON
-body; every ``LARGE_EVERY``-th a 60 KiB text body, far above PIPE_BUF, so
-a writer that tore lines would show it.  Each event names its writer and
-sequence number in its URL.
+recorder (``requestshook.recording.recorder.get_recorder``: redaction,
+encoding, the shared log's ``O_APPEND`` writes).  Most events carry a
+2 KiB JSON body; every ``LARGE_EVERY``-th a 60 KiB text body, far above
+PIPE_BUF, so a writer that tore lines would show it.  Each event names
+its writer and sequence number in its URL.
 
 Afterwards every line is decoded: a line that does not decode is torn
 (goal 0), and every (process, thread, number) must appear exactly once.

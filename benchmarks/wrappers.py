@@ -28,6 +28,11 @@ otel        OpenTelemetry ``OpenTelemetryMiddleware``, SDK
 otel-batch  the same with a ``BatchSpanProcessor`` (OTel's production
             default): spans are queued and written by a background
             thread (e')
+otel-otlp   OTel as operators run it: the same middleware and SDK, a
+            ``BatchSpanProcessor`` and the OTLP/HTTP (protobuf) exporter
+            sending to a local receiver in a process of its own
+            (``otlp_receiver.py``), flushed inside every timed round (f):
+            the peer the goals compare with
 ==========  ==========================================================
 """
 
@@ -36,7 +41,12 @@ import uuid
 
 import apps
 
-VARIANTS = ('bare', 'rh-off', 'rh-on', 'osprofiler', 'otel', 'otel-batch')
+VARIANTS = ('bare', 'rh-off', 'rh-on', 'osprofiler', 'otel-otlp', 'otel',
+            'otel-batch')
+OTEL_VARIANTS = ('otel', 'otel-batch', 'otel-otlp')
+# The base URL of the OTLP receiver (harness.otlp_receiver sets it; the
+# servers' children get it as BENCH_OTLP_URL).
+OTLP_URL = os.environ.get('BENCH_OTLP_URL') or None
 HMAC_KEY = 'bench-hmac-key'
 SERVICE_NAME = 'bench-api'
 
@@ -76,14 +86,26 @@ _providers = []
 
 
 def otel_tracer_provider(span_path, processor='simple'):
-    """An SDK TracerProvider exporting every span as JSON to a file."""
+    """An SDK TracerProvider exporting every span.
+
+    ``processor`` ``simple`` or ``batch``: as JSON lines to a file
+    (ConsoleSpanExporter); ``otlp``: a BatchSpanProcessor and the
+    OTLP/HTTP exporter to :data:`OTLP_URL`.
+    """
     from opentelemetry.sdk import resources
     from opentelemetry.sdk import trace
     from opentelemetry.sdk.trace import export
-    out = open(span_path, 'a')
-    exporter = export.ConsoleSpanExporter(
-        out=out, formatter=lambda span: span.to_json(indent=None) + '\n')
-    if processor == 'batch':
+    if processor == 'otlp':
+        from opentelemetry.exporter.otlp.proto.http import trace_exporter
+        if not OTLP_URL:
+            raise RuntimeError('no OTLP receiver is running')
+        exporter = trace_exporter.OTLPSpanExporter(
+            endpoint=OTLP_URL + '/v1/traces')
+    else:
+        out = open(span_path, 'a')
+        exporter = export.ConsoleSpanExporter(
+            out=out, formatter=lambda span: span.to_json(indent=None) + '\n')
+    if processor in ('batch', 'otlp'):
         span_processor = export.BatchSpanProcessor(exporter)
     else:
         span_processor = export.SimpleSpanProcessor(exporter)
@@ -125,6 +147,8 @@ def pipeline(variant, app=apps.json_app, log_path=None, redis_url=None,
         return otel_filter(app, log_path, 'simple')
     if variant == 'otel-batch':
         return otel_filter(app, log_path, 'batch')
+    if variant == 'otel-otlp':
+        return otel_filter(app, log_path, 'otlp')
     raise ValueError('unknown variant %r' % variant)
 
 
@@ -146,11 +170,23 @@ def recorded(variant, log_path, redis_url):
         client = redis.Redis.from_url(redis_url)
         return sum(client.llen(key)
                    for key in client.scan_iter('osprofiler_opt:*'))
+    if variant == 'otel-otlp':
+        import urllib.request
+        with urllib.request.urlopen(OTLP_URL + '/count') as answer:
+            return int(answer.read())
     if variant == 'bare' or not log_path or not os.path.exists(log_path):
         return 0
     with open(log_path, 'rb') as log:
         return sum(chunk.count(b'\n')
                    for chunk in iter(lambda: log.read(1 << 20), b''))
+
+
+def reset_recorded(variant):
+    """Forget what the OTLP receiver counted (files are truncated apart)."""
+    if variant == 'otel-otlp':
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(
+            OTLP_URL + '/reset', data=b'', method='POST')).close()
 
 
 def check_recorded(variant, log_path, redis_url, calls):
