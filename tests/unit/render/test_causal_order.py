@@ -20,6 +20,7 @@ import pytest
 
 from requestshook.reading import flow as flow_module
 from requestshook.reading import sample
+from requestshook.reading import sample_compute
 from requestshook.render import mermaid
 from requestshook.render import sequence as sequence_module
 
@@ -44,3 +45,26 @@ def test_image_create_diagram_is_the_same_whatever_one_host_clock(seconds):
         shifted = sample.shift_clock(events, host, seconds)
         assert shifted != events
         assert _diagram(shifted) == expected, host
+
+
+@pytest.mark.parametrize('seconds', SKEWS)
+def test_server_create_across_three_hosts(seconds):
+    events = sample_compute.server_create().events
+    expected = _diagram(events)
+    assert _hosts(events) == ['cmp1', 'ctl1', 'laptop']
+    for host in _hosts(events):
+        assert _diagram(sample.shift_clock(events, host, seconds)) == \
+            expected, host
+
+
+@pytest.mark.parametrize('seconds', SKEWS)
+def test_callee_events_never_come_before_the_call_that_caused_them(
+        seconds):
+    events = sample.shift_clock(sample_compute.server_create().events,
+                                'cmp1', seconds)
+    sequence = sequence_module.Sequence(flow_module.Flow('t', events))
+    seen = set()
+    for message in sequence.messages:
+        parent = message.hop.parent_hop
+        assert parent is None or parent.id in seen, message.label
+        seen.add(message.hop.id)

@@ -131,3 +131,10 @@ def test_odd_events_still_make_valid_har(validator):
     validator.validate(document)
     assert [e['response']['status'] for e in document['log']['entries']] \
         == [200, 0, 0]     # hops without a time come last
+
+
+def test_flow_with_rpc_hops_is_valid_har(validator):
+    from requestshook.reading import sample_compute
+    document = _har(sample_compute.server_create())
+    validator.validate(document)
+    assert document['log']['entries']
