@@ -18,6 +18,7 @@ opened only when:
 
 - its directory is not world-writable (anybody could plant a file there);
 - the path itself is not a symbolic link (``O_NOFOLLOW``);
+- opening never waits (``O_NONBLOCK``: a FIFO would wait for a reader);
 - it is a regular file with one name (no hard link to someone's file);
 - it belongs to ``log_group`` when one is set, else to the process's own
   user or to root.
@@ -27,12 +28,16 @@ be swapped between the check and the writing.
 """
 
 import errno
+import fcntl
 import os
-import pwd
 import grp
+import pwd
 import stat
 
-APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+# O_NONBLOCK: opening a FIFO to write waits for a reader, forever; with it
+# the open fails (ENXIO) or returns at once.  Cleared again after checks.
+OPEN_FLAGS = (os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW |
+              os.O_NONBLOCK | os.O_NOCTTY)
 
 
 class Refused(OSError):
@@ -89,6 +94,16 @@ def _link_refused(path):
                            'link' % what)
 
 
+def _type_refused(path):
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return Refused('type', 'it is %s, not a regular file' % kind_of(mode))
+
+
 def _user_name(uid):
     try:
         return '%s (uid %d)' % (pwd.getpwuid(uid).pw_name, uid)
@@ -141,6 +156,11 @@ def check_file(fd, gid):
                                             _user_name(os.geteuid())))
 
 
+def _set_blocking(fd):
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+
+
 def open_append(path, create_mode, gid):
     """``(fd, created)``: ``path`` opened to append, created if missing.
 
@@ -155,22 +175,25 @@ def open_append(path, create_mode, gid):
         check_directory(dir_fd, directory)
         for attempt in range(3):
             try:
-                fd = os.open(name, APPEND_FLAGS, dir_fd=dir_fd)
+                fd = os.open(name, OPEN_FLAGS, dir_fd=dir_fd)
             except FileNotFoundError:
                 pass
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise _link_refused(path) or exc
+                if exc.errno == errno.ENXIO:    # a FIFO with no reader
+                    raise _type_refused(path) or exc
                 raise
             else:
                 try:
                     check_file(fd, gid)
+                    _set_blocking(fd)
                 except BaseException:
                     os.close(fd)
                     raise
                 return fd, False
             try:
-                fd = os.open(name, APPEND_FLAGS | os.O_CREAT | os.O_EXCL,
+                fd = os.open(name, OPEN_FLAGS | os.O_CREAT | os.O_EXCL,
                              create_mode, dir_fd=dir_fd)
             except FileExistsError as exc:
                 # Created meanwhile by another process; or a dangling
@@ -178,6 +201,7 @@ def open_append(path, create_mode, gid):
                 if attempt == 2:
                     raise _link_refused(path) or exc
                 continue
+            _set_blocking(fd)
             return fd, True
     finally:
         os.close(dir_fd)

@@ -17,8 +17,11 @@ users sharing a group.
 """
 
 import errno
+import fcntl
 import logging
 import os
+import signal
+import time
 
 import pytest
 
@@ -197,3 +200,60 @@ def test_error_text_names_the_error():
     text = logfile.error_text(OSError(errno.ENOSPC, 'No space'))
     assert text == 'No space (ENOSPC)'
     assert logfile.error_text(logfile.Refused('owner', 'why')) == 'why'
+
+
+def _in_child(action, limit=10.0):
+    """Run ``action`` in a forked child: its exit code, None if it hung."""
+    pid = os.fork()
+    if pid == 0:    # pragma: no cover - runs in the child
+        code = 2
+        try:
+            code = action()
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+def test_fifo_without_reader_is_refused_at_once(tmp_path):
+    path = tmp_path / 'requestshook.log'
+    os.mkfifo(str(path), 0o640)
+
+    def write():
+        messages = []
+        logger = logging.Logger('fifo-test')
+        logger.addHandler(logging.Handler())
+        logger.handlers[0].emit = lambda record: messages.append(
+            record.getMessage())
+        log = sharedlog.SharedLog(str(path),
+                                  reporter=report.Reporter(logger))
+        if log.write(b'x\n') is not False or len(messages) != 1:
+            return 1
+        return 0 if 'a FIFO (named pipe)' in messages[0] else 3
+    assert _in_child(write) == 0
+
+
+def test_fifo_with_a_reader_is_refused(tmp_path, make_log, clock, caplog):
+    path = tmp_path / 'requestshook.log'
+    os.mkfifo(str(path), 0o640)
+    reader = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        _refused_once(make_log(path), clock, caplog, 'a FIFO (named pipe)')
+        assert os.read(reader, 10) == b''   # no writer left, nothing sent
+    finally:
+        os.close(reader)
+
+
+def test_descriptor_is_left_blocking(tmp_path):
+    fd, _ = logfile.open_append(str(tmp_path / 'new.log'), 0o640, None)
+    try:
+        assert not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK
+    finally:
+        os.close(fd)
