@@ -29,8 +29,8 @@ be swapped between the check and the writing.
 
 import errno
 import fcntl
-import os
 import grp
+import os
 import pwd
 import stat
 

@@ -16,9 +16,10 @@ Each line is written with one ``write()`` on an ``O_APPEND`` descriptor:
 the kernel then places it at the end of the file whatever other processes
 append at the same time, so lines never tear or interleave.
 
-- The directory is created ``0750`` and the file ``0640`` (with
-  ``log_group``: setgid ``2770`` and ``0660``, owned by that group), set
-  with ``chmod`` after creation so the umask cannot widen or narrow them.
+- Missing directories (every missing level) are created ``0750`` and the
+  file ``0640`` (with ``log_group``: setgid ``2770`` and ``0660``, owned
+  by that group), set with ``chmod`` after creation so the umask cannot
+  widen or narrow them.
   Existing directories and files keep their modes.
 - Only a regular file of the expected owner or group, reached through no
   link, in a directory that is not world-writable, is opened
@@ -191,19 +192,32 @@ class SharedLog(object):
             return None
 
     def _make_directory(self):
-        directory = os.path.dirname(self.path) or '.'
-        if os.path.isdir(directory):
-            return
-        try:
-            os.makedirs(directory, self.dir_mode)
-        except FileExistsError:
-            if os.path.isdir(directory):
-                return      # created meanwhile by another process
-            raise
+        # Each missing level is made 0700 and then given its group and
+        # mode, never os.makedirs's 0777 minus the umask.
+        missing = []
+        directory = os.path.dirname(self.path)
+        while directory and not os.path.isdir(directory):
+            missing.append(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
         gid = self._group_id()
-        if gid is not None:
-            self._change_group(os.chown, directory, gid)
-        os.chmod(directory, self.dir_mode)
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                if os.path.isdir(folder):
+                    continue    # made meanwhile by another process
+                raise
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY |
+                         os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                if gid is not None:
+                    self._change_group(os.fchown, fd, gid)
+                os.fchmod(fd, self.dir_mode)
+            finally:
+                os.close(fd)
 
     def _set_mode(self, fd, gid):
         if gid is not None:

@@ -26,8 +26,8 @@ users.
 
 import json
 import logging
-import os
 import grp
+import os
 import pwd
 import shutil
 import signal

@@ -72,6 +72,33 @@ def test_creates_directory_and_file_with_private_modes(tmp_path, make_log):
     assert _mode(path) == 0o640
 
 
+def test_every_missing_parent_is_private_under_any_umask(tmp_path,
+                                                         make_log):
+    path = tmp_path / 'a' / 'b' / 'c' / 'requestshook.log'
+    old = os.umask(0)
+    try:
+        assert make_log(path).write(b'one\n')
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / 'a', tmp_path / 'a' / 'b', path.parent):
+        assert _mode(folder) == 0o750, folder
+    assert _mode(tmp_path) != 0o750     # what existed is left as it was
+
+
+def test_every_missing_parent_gets_log_group(tmp_path, make_log):
+    if os.getuid() != 0:
+        pytest.skip('needs root to give folders to another group')
+    path = tmp_path / 'a' / 'b' / 'requestshook.log'
+    old = os.umask(0o077)
+    try:
+        assert make_log(path, '54321').write(b'one\n')
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / 'a', path.parent):
+        assert _mode(folder) == 0o2770, folder
+        assert os.stat(str(folder)).st_gid == 54321
+
+
 def test_modes_hold_under_a_strict_umask(tmp_path, make_log):
     path = tmp_path / 'logs' / 'requestshook.log'
     old = os.umask(0o077)
