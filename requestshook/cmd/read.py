@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``requestshook flows|diagram|markdown|log|har|html|doc|tail``.
+"""``requestshook flows|diagram|markdown|log|har|html|doc|tail|merge``.
 
 The reading side of the command line: it reads the shared log (or the
 files given, ``-`` for stdin, gzip-compressed rotated logs too) and never
@@ -25,9 +25,11 @@ import re
 import sys
 
 from requestshook import event
+from requestshook.cmd import read_merge
 from requestshook.reading import follow as follow_module
 from requestshook.reading import index
 from requestshook.reading import logpath
+from requestshook.reading import redis_source
 from requestshook.reading import source as source_module
 from requestshook.render import doc as doc_module
 from requestshook.render import har as har_module
@@ -132,9 +134,17 @@ class UserError(Exception):
     pass
 
 
+SOURCE_HELP = ("read the events from the Redis stream the redis sink "
+               "writes instead of log files: redis://[:PASSWORD@]HOST:PORT"
+               "/DB (also rediss://, unix://, redis+sentinel://, "
+               "redis+cluster://), ?stream=NAME when it is not "
+               "requestshook")
+
+
 def _common(parser):
     parser.add_argument('--log', action='append', default=[],
                         metavar='PATH', dest='logs', help=LOG_HELP)
+    parser.add_argument('--source', metavar='URL', help=SOURCE_HELP)
     parser.add_argument('--progress', action='store_true',
                         help='show how much of the log was read, on '
                         'stderr (shown anyway when stderr is a terminal)')
@@ -243,6 +253,8 @@ def register(subparsers):
                       '(default 10)')
     tail.set_defaults(func=cmd_tail)
 
+    read_merge.register(subparsers)
+
 
 # Helpers -------------------------------------------------------------------
 
@@ -255,6 +267,8 @@ def _source(args):
     progress = None
     if args.progress or sys.stderr.isatty():
         progress = source_module.ProgressLine()
+    if getattr(args, 'source', None):
+        return redis_source.RedisSource(args.source, progress=progress)
     return source_module.LogSource(_paths(args), progress=progress)
 
 
@@ -398,7 +412,7 @@ def cmd_flows(args):
     finally:
         _finish(source)
     if not summaries:
-        raise UserError('no flows in %s' % ', '.join(_paths(args)))
+        raise UserError('no flows in %s' % ', '.join(source.paths))
     shown = summaries
     if since:
         shown = [s for s in shown if s.start_ts >= since]
@@ -483,6 +497,8 @@ def cmd_doc(args):
 
 @_run
 def cmd_tail(args):
+    if args.source:
+        return _tail_redis(args)
     paths = _paths(args)
     if source_module.STDIN not in paths:
         source_module.LogSource(paths).check()
@@ -499,6 +515,24 @@ def cmd_tail(args):
     if not args.follow:
         return 0
     for record in _finals(follow_module.follow(paths), seen):
+        sys.stdout.write(text_module.event_line(record) + '\n')
+        sys.stdout.flush()
+    return 0
+
+
+def _tail_redis(args):
+    source = _source(args)
+    source.check()
+    seen = set()
+    recent, last = source.recent(max(args.lines, 0) * 2 + 10)
+    lines = [text_module.event_line(record)
+             for record in _finals(recent, seen)]
+    for line in lines[len(lines) - max(args.lines, 0):]:
+        sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+    if not args.follow:
+        return 0
+    for record in _finals(source.follow(last), seen):
         sys.stdout.write(text_module.event_line(record) + '\n')
         sys.stdout.flush()
     return 0
