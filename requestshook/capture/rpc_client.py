@@ -78,7 +78,8 @@ class ClientMessage(object):
             record = event.request_event(
                 event.CLIENT, self.hop_id, self.trace, self.parent,
                 self.caller, self.callee, self.kind, self.url, headers,
-                rpc.json_body(recorder, message.get('args', {})))
+                rpc.json_body(recorder, rpc.masked_arguments(
+                    message.get('args', {}))))
             if self.fanout:
                 record['fanout'] = True
             rpc.emit(recorder, record)

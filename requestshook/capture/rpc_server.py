@@ -35,8 +35,9 @@ from requestshook.capture import context
 from requestshook.capture import rpc
 from requestshook import event
 
-# Each RPC server's dispatcher -> (exchange, topic, server) it listens on,
-# to name messages from a sender without requestshook.
+# Each RPC server's dispatcher -> (exchange, topic) it listens on, to name
+# messages from a sender without requestshook (which may have addressed the
+# topic or this server: the topic is what both share).
 _listening = weakref.WeakKeyDictionary()
 
 
@@ -48,8 +49,7 @@ def server_init(wrapped, instance, args, kwargs):
         conf = getattr(instance.transport, 'conf', None)
         exchange = getattr(target, 'exchange', None) or \
             getattr(conf, 'control_exchange', None)
-        _listening[instance.dispatcher] = (exchange, target.topic,
-                                           target.server)
+        _listening[instance.dispatcher] = (exchange, target.topic)
     except Exception as exc:
         rpc.internal_failure('server target', exc)
     return result
@@ -86,9 +86,9 @@ class ServerMessage(object):
             self.kind = rpc.CALL if _expects_reply(incoming) else rpc.CAST
             self.url = None
         if self.url is None:
-            exchange, topic, server = _listening.get(
-                dispatcher, (None, self.service, None))
-            self.url = rpc.url_for(exchange, topic, server, rpc_method)
+            exchange, topic = _listening.get(dispatcher,
+                                             (None, self.service))
+            self.url = rpc.url_for(exchange, topic, None, rpc_method)
         self.serving = context.Serving(
             context.Hop(self.trace, self.hop_id, self.service))
         self.recorded = recorder.should_record(self.caller, self.service,
@@ -98,7 +98,8 @@ class ServerMessage(object):
                 event.SERVER, self.hop_id, self.trace, self.parent,
                 self.caller, self.service, self.kind, self.url,
                 rpc.context_headers(incoming.ctxt),
-                rpc.json_body(recorder, message.get('args', {})))
+                rpc.json_body(recorder, rpc.masked_arguments(
+                    message.get('args', {}))))
             if self.fanout:
                 record['fanout'] = True
             rpc.emit(recorder, record)
