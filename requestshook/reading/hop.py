@@ -162,6 +162,13 @@ class Hop(object):
         return self.is_rpc and self.method == CAST
 
     @property
+    def send_failed(self):
+        """The caller's own ``error``: a cast it could not send."""
+        final = self.client.final
+        return self.is_cast and final is not None and \
+            final.get('event') == event.ERROR
+
+    @property
     def fanout(self):
         return bool(self._pick('fanout', 'client', 'server'))
 

@@ -120,6 +120,11 @@ def cast(log, caller, callee, topic, name, parent=None, args=None,
     return message
 
 
+def send_failed(log, message, error):
+    """The sender's ``error`` event of a cast it could not send."""
+    _final(log, message, event.CLIENT, log.now - 0.001, error=error)
+
+
 @contextlib.contextmanager
 def dispatch(log, message, error=None, duration_ms=None):
     """The receiver runs a cast: what it calls inside is its child."""

@@ -77,8 +77,9 @@ def section(message, people, placeholders, request_number=None,
             'was still running, or its process died.'
             % (request_number or '?', call), ''])
     if message.kind == sequence_module.CAST_FAILURE:
-        lines = ['!!! failure "%s failed to handle step (%s) %s"' % (
-            people.aliases.get(hop.callee, hop.callee),
+        what = 'could not send' if hop.send_failed else 'failed to handle'
+        lines = ['!!! failure "%s %s step (%s) %s"' % (
+            people.aliases.get(message.source, message.source), what,
             request_number or '?', call), '    error: %s' % hop.error]
         timing = timing_text(hop)
         if timing:
@@ -104,6 +105,9 @@ def cast_text(hop, sequence=None, name=str):
     """What a cast's step says: nobody waits for it; what it caused."""
     parts = ['A cast: %s goes on without waiting for an answer.'
              % name(hop.caller)]
+    if hop.send_failed:
+        return 'A cast that %s could not send: %s' % (name(hop.caller),
+                                                      hop.error)
     if not hop.server.request and not hop.server.final:
         parts.append('No receiver recorded handling it (a receiver '
                      'without requestshook, or the message was not '

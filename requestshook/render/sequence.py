@@ -24,7 +24,8 @@ its sender goes on without waiting, so the receiver's work (the calls it
 made while handling the cast) comes in an ``opt`` block after the answer
 of the call during which the cast was sent (``after the 202 answer:
 nova-conductor build_instances``).  A cast the receiver failed to handle
-ends its block with a ``cast-failure`` note.  Order is causal: a hop's
+ends its block with a ``cast-failure`` note; a cast its sender could not
+send has that note right after its arrow.  Order is causal: a hop's
 children always follow it, and siblings are in their caller's time order,
 so the hosts' clocks need not agree.
 """
@@ -53,7 +54,8 @@ class Message(object):
         if kind == REQUEST or kind == MISSING:
             self.source, self.target = hop.caller, hop.callee
         elif kind == CAST_FAILURE:
-            self.source = self.target = hop.callee
+            self.source = self.target = \
+                hop.caller if hop.send_failed else hop.callee
         else:
             self.source, self.target = hop.callee, hop.caller
 
@@ -70,7 +72,10 @@ class Message(object):
         if self.kind == REQUEST:
             return hop.call_text
         if self.kind == CAST_FAILURE:
-            return '%s failed: %s' % (hop.rpc_method, hop.error)
+            return '%s %s: %s' % (
+                hop.rpc_method,
+                'could not be sent' if hop.send_failed else 'failed',
+                hop.error)
         if hop.is_rpc and self.kind == RESPONSE:
             return '%s returned' % hop.rpc_method
         return flow_module.status_text(hop)
@@ -143,6 +148,9 @@ class Sequence(object):
         self.hops.append(hop)
         hop_number = len(self.hops)
         self.items.append(Message(REQUEST, hop, hop_number))
+        if hop.send_failed:
+            self.items.append(Message(CAST_FAILURE, hop, hop_number))
+            return
         if hop.is_cast:
             if casts is None:
                 self._cast_work(hop, hop_number, None)

@@ -74,9 +74,9 @@ def message_block(message):
         return '%s <- No response [%d] %s %s\n' % (caller, number,
                                                    hop.method, hop.url)
     if message.kind == sequence_module.CAST_FAILURE:
-        return '__%s__ !! Failed [%d] %s %s: %s%s\n' % (
-            hop.callee, number, hop.rpc_method, hop.url, hop.error,
-            _duration(hop))
+        return '__%s__ !! %s [%d] %s %s: %s%s\n' % (
+            message.source, 'Not sent' if hop.send_failed else 'Failed',
+            number, hop.rpc_method, hop.url, hop.error, _duration(hop))
     word = 'Error' if message.kind == sequence_module.FAILURE \
         else 'Response'
     if hop.is_rpc and message.kind == sequence_module.RESPONSE:

@@ -253,3 +253,31 @@ def test_doc_step_list(boot):
     assert re.search(r'^7\. \(12-17\) `nova-conductor` -> `nova-scheduler`: '
                      r'`call select_destinations` -> returned in [\d.]+ '
                      r'ms$', listing, re.M)
+
+
+def test_a_cast_that_could_not_be_sent_fails_at_its_sender():
+    log = sample.LogMaker()
+    with log.call('openstack', 'nova-api', 'POST', 'http://h/servers',
+                  status=500) as create:
+        message = sample_compute.cast(log, 'nova-api', 'nova-conductor',
+                                      'conductor', 'build_instances',
+                                      parent=create, sides=(event.CLIENT,))
+        sample_compute.send_failed(log, message,
+                                   'MessageDeliveryFailure: no broker')
+    sequence = _sequence(log)
+    assert _outline(sequence) == [
+        '1 POST /servers', '2 cast build_instances',
+        'None build_instances could not be sent: MessageDeliveryFailure: '
+        'no broker', '3 500 Internal Server Error']
+    note = sequence.items[2]
+    assert (note.source, note.target) == ('nova-api', 'nova-api')
+    assert 'Note over nova_api: build_instances could not be sent' in \
+        mermaid.render(sequence)
+    page = markdown.render(sequence)
+    assert '!!! failure "nova-api could not send step (2) cast ' \
+        'build_instances"\n    error: MessageDeliveryFailure: no broker' \
+        in page
+    assert re.search(r'^__nova-api__ !! Not sent \[2\] build_instances '
+                     r'rpc://nova/conductor/build_instances: '
+                     r'MessageDeliveryFailure: no broker \([\d.]+ ms\)$',
+                     text.render(sequence), re.M)
