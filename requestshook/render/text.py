@@ -32,6 +32,7 @@ caused follows the answer its sender gave.
 import urllib.parse
 
 from requestshook import event
+from requestshook.reading import hop as hop_module
 from requestshook.render import bodies
 from requestshook.render import sequence as sequence_module
 
@@ -114,18 +115,27 @@ def event_line(record):
     Choices 4.2 ms trace 85499c14``
     """
     ts = (record.get('ts') or '')[11:23]
-    path = urllib.parse.urlsplit(record.get('url') or '')
-    target = (path.path or '/') + ('?' + path.query if path.query else '')
+    url = record.get('url') or ''
+    path = urllib.parse.urlsplit(url)
+    call = '%s %s' % (record.get('method') or '?', (path.path or '/') +
+                      ('?' + path.query if path.query else ''))
+    rpc = record.get('proto') == hop_module.PROTO_RPC
+    if rpc:
+        call = '%s %s' % ((record.get('method') or '?').lower(),
+                          url.rstrip('/').rpartition('/')[2])
     if record.get('event') == event.ERROR:
         outcome = 'error: %s' % record.get('error')
+    elif record.get('event') == event.RESPONSE and rpc:
+        outcome = 'done' if record.get('method') == hop_module.CAST \
+            else 'returned'
     elif record.get('event') == event.RESPONSE:
         outcome = ('%s %s' % (record.get('status'),
                               record.get('reason') or '')).strip()
     else:
         outcome = '...'
     duration = record.get('duration_ms')
-    return '%s %s -> %s %s %s %s%s trace %s' % (
+    return '%s %s -> %s %s %s%s trace %s' % (
         ts, record.get('from') or '?', record.get('to') or '?',
-        record.get('method') or '?', target, outcome,
+        call, outcome,
         ' %.1f ms' % duration if duration is not None else '',
         (record.get('trace') or '-')[:8])

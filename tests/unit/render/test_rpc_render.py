@@ -281,3 +281,15 @@ def test_a_cast_that_could_not_be_sent_fails_at_its_sender():
                      r'rpc://nova/conductor/build_instances: '
                      r'MessageDeliveryFailure: no broker \([\d.]+ ms\)$',
                      text.render(sequence), re.M)
+
+
+def test_tail_lines_of_rpc_events():
+    log = sample_compute.server_create()
+    lines = [text.event_line(r) for r in log.events
+             if r.get('proto') == 'rpc' and r['event'] != 'request']
+    assert len(lines) == 4
+    assert re.match(r'^\d\d:\d\d:\d\d\.\d{3} nova-conductor -> '
+                    r'nova-scheduler call select_destinations returned '
+                    r'[\d.]+ ms trace [0-9a-f]{8}$', lines[0])
+    assert re.match(r'^\d\d:\d\d:\d\d\.\d{3} nova-api -> nova-conductor '
+                    r'cast build_instances done [\d.]+ ms trace', lines[2])
