@@ -56,9 +56,9 @@ def transport_fixture():
     one.cleanup()
 
 
-def unhooked(cls, name):
-    """``cls.name`` as oslo.messaging defines it, without our wrapper."""
-    function = cls.__dict__[name]
+def unhooked(owner, name):
+    """``owner.name`` (a class's or module's) without our wrapper."""
+    function = vars(owner)[name]
     return getattr(function, '__wrapped__', function)
 
 
