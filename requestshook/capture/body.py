@@ -21,21 +21,30 @@ through unchanged and feed a :class:`BodyHead` on the way.
 """
 
 from requestshook import event
+from requestshook.capture import mirror
 
 # How an application iterator ended (``ObservedAppIter``'s ``on_done``).
 FINISHED = 'finished'     # iterated to StopIteration, then closed
 ABANDONED = 'abandoned'   # closed before the end: the client went away
 RAISED = 'raised'         # the iterator or its close() raised
 
+# Reasons a body record gives for what it lacks.
+NOT_READ = 'not read'
+NOT_READ_TO_END = 'not read to its end'
+
 
 class BodyHead(object):
-    """The first ``max_bytes`` of a body and the count of all its bytes."""
+    """The first ``max_bytes`` of a body and the count of all its bytes.
 
-    __slots__ = ('max_bytes', 'size', '_head')
+    ``at_end`` is set by whoever sees the body's end (an empty read).
+    """
+
+    __slots__ = ('max_bytes', 'size', 'at_end', '_head')
 
     def __init__(self, max_bytes):
         self.max_bytes = max(0, int(max_bytes))
         self.size = 0
+        self.at_end = False
         self._head = bytearray()
 
     def feed(self, data):
@@ -48,59 +57,257 @@ class BodyHead(object):
             self._head += data[:room]
         self.size += len(data)
 
+    def skip(self, count):
+        """``count`` bytes passed unseen: counted, and the head ends."""
+        self.size += count
+        self.max_bytes = len(self._head)
+
     @property
     def head(self):
         return bytes(self._head)
 
-    def record(self, content_type=None, expected_size=None):
+    def record(self, content_type=None, expected_size=None, complete=None):
         """This body as an event record (:func:`event.body_record`).
 
-        ``expected_size`` is the announced length (Content-Length): a body
-        read only in part is marked truncated, one never read is omitted.
+        ``complete`` says whether the body was seen to its end; when not
+        given it is judged from ``expected_size``, the announced length
+        (Content-Length).  A body never read is omitted (``not read``,
+        with the announced size); one read in part is truncated, with
+        ``reason`` ``not read to its end``.
         """
-        if expected_size and self.size == 0:
-            return event.omitted_body(expected_size, 'not read')
-        truncated = self.size > len(self._head)
-        if expected_size is not None and self.size < expected_size:
-            truncated = True
-        return event.body_record(self.head, self.size, content_type,
-                                 truncated=truncated)
+        if complete is None:
+            complete = expected_size is None or self.size >= expected_size
+        if complete:
+            return event.body_record(self.head, self.size, content_type)
+        if self.size == 0:
+            return event.omitted_body(expected_size or 0, NOT_READ)
+        return event.partial_body(self.head, self.size, content_type,
+                                  NOT_READ_TO_END)
+
+
+class _Reading(object):
+    """Where an observed input stands: what was read, what was fed."""
+
+    __slots__ = ('stream', 'head', 'position', 'seen')
+
+    def __init__(self, stream, head):
+        self.stream = stream
+        self.head = head
+        self.position = 0     # offset of the stream's next byte
+        self.seen = 0         # bytes of the stream fed to the head
+
+    def observe(self, data):
+        """``data`` was read at ``position``: feed what is new of it."""
+        try:
+            if not data:
+                return
+            if isinstance(data, memoryview):
+                data = data.cast('B')
+            start = self.position
+            self.position = start + len(data)
+            if self.position <= self.seen:
+                return      # read again after a seek back
+            if start > self.seen:
+                self.head.skip(start - self.seen)
+            elif start < self.seen:
+                data = data[self.seen - start:]
+            self.head.feed(data)
+            self.seen = self.position
+        except Exception:
+            pass
+
+    def ended(self):
+        self.head.at_end = True
+
+    def observe_read(self, data, args, kwargs):
+        if data:
+            self.observe(data)
+        elif data is not None and _asked_bytes(args, kwargs):
+            self.ended()
+
+    def observe_into(self, buffer, count):
+        try:
+            if not isinstance(count, int) or count <= 0:
+                return
+            with memoryview(buffer) as view, view.cast('B') as flat:
+                self.observe(flat[:count])
+        except Exception:
+            pass
+
+    def moved(self, result, args, kwargs):
+        """The stream was seeked: where is it now?"""
+        try:
+            if isinstance(result, int) and not isinstance(result, bool):
+                self.position = result
+                return
+            offset = args[0] if args else kwargs.get('offset', 0)
+            whence = args[1] if len(args) > 1 else kwargs.get('whence', 0)
+            if whence == 0:
+                self.position = offset
+            elif whence == 1:
+                self.position += offset
+            else:
+                self.position = self.stream.tell()
+        except Exception:
+            self.position = self.seen
+
+    def lines(self, iterator):
+        for line in iterator:
+            self.observe(line)
+            yield line
+        self.ended()
+
+
+def _asked_bytes(args, kwargs):
+    """False for a read of 0 bytes, which says nothing of the end."""
+    size = args[0] if args else next(iter(kwargs.values()), None)
+    return size is None or not isinstance(size, int) or size != 0
+
+
+def _read(self, *args, **kwargs):
+    reading = self._requestshook
+    data = reading.stream.read(*args, **kwargs)
+    reading.observe_read(data, args, kwargs)
+    return data
+
+
+def _read1(self, *args, **kwargs):
+    reading = self._requestshook
+    data = reading.stream.read1(*args, **kwargs)
+    reading.observe_read(data, args, kwargs)
+    return data
+
+
+def _readline(self, *args, **kwargs):
+    reading = self._requestshook
+    line = reading.stream.readline(*args, **kwargs)
+    reading.observe_read(line, args, kwargs)
+    return line
+
+
+def _readlines(self, *args, **kwargs):
+    reading = self._requestshook
+    lines = reading.stream.readlines(*args, **kwargs)
+    for line in lines:
+        reading.observe(line)
+    if not args and not kwargs:
+        reading.ended()
+    return lines
+
+
+def _buffer_argument(args, kwargs):
+    return args[0] if args else next(iter(kwargs.values()), None)
+
+
+def _readinto(self, *args, **kwargs):
+    reading = self._requestshook
+    count = reading.stream.readinto(*args, **kwargs)
+    reading.observe_into(_buffer_argument(args, kwargs), count)
+    return count
+
+
+def _readinto1(self, *args, **kwargs):
+    reading = self._requestshook
+    count = reading.stream.readinto1(*args, **kwargs)
+    reading.observe_into(_buffer_argument(args, kwargs), count)
+    return count
+
+
+def _seek(self, *args, **kwargs):
+    reading = self._requestshook
+    result = reading.stream.seek(*args, **kwargs)
+    reading.moved(result, args, kwargs)
+    return result
+
+
+def _iter(self):
+    reading = self._requestshook
+    iterator = iter(reading.stream)
+    if iterator is reading.stream:
+        return self
+    return reading.lines(iterator)
+
+
+def _next_line(reading, step):
+    try:
+        line = step()
+    except StopIteration:
+        reading.ended()
+        raise
+    reading.observe(line)
+    return line
+
+
+def _dunder_next(self):
+    reading = self._requestshook
+    return _next_line(reading, reading.stream.__next__)
+
+
+def _next(self, *args, **kwargs):
+    reading = self._requestshook
+    return _next_line(reading,
+                      lambda: reading.stream.next(*args, **kwargs))
+
+
+def _len(self):
+    return len(self._requestshook.stream)
+
+
+def _bool(self):
+    return bool(self._requestshook.stream)
+
+
+def _enter(self):
+    stream = self._requestshook.stream
+    entered = stream.__enter__()
+    return self if entered is stream else entered
+
+
+def _exit(self, *exc_info):
+    return self._requestshook.stream.__exit__(*exc_info)
 
 
 class ObservedInput(object):
-    """``wsgi.input`` that feeds what the application reads to a head."""
+    """``wsgi.input`` that feeds what the application reads to a head.
+
+    It offers exactly what the server's object offers (see
+    :mod:`requestshook.capture.mirror`): the reading methods it has are
+    observed (``read``, ``read1``, ``readline``, ``readlines``,
+    ``readinto``, ``readinto1``, iteration, ``next``) with their own
+    signatures, ``seek`` is followed so bytes read again are counted
+    once, and everything else (``close`` where there is one, eventlet's
+    100-continue helpers, ...) is the server's own attribute.
+    """
+
+    __slots__ = ('_requestshook',)
+
+    OPTIONAL = {
+        'read': _read, 'read1': _read1, 'readline': _readline,
+        'readlines': _readlines, 'readinto': _readinto,
+        'readinto1': _readinto1, 'seek': _seek, 'next': _next,
+        '__iter__': _iter, '__next__': _dunder_next, '__len__': _len,
+        '__bool__': _bool, '__enter__': _enter, '__exit__': _exit,
+    }
+
+    def __new__(cls, wsgi_input, head):
+        if cls is ObservedInput:
+            cls = mirror.class_for(ObservedInput, wsgi_input)
+        return object.__new__(cls)
 
     def __init__(self, wsgi_input, head):
-        self._input = wsgi_input
-        self._head = head
-
-    def read(self, *args):
-        data = self._input.read(*args)
-        self._head.feed(data)
-        return data
-
-    def readline(self, *args):
-        line = self._input.readline(*args)
-        self._head.feed(line)
-        return line
-
-    def readlines(self, *args):
-        lines = self._input.readlines(*args)
-        for line in lines:
-            self._head.feed(line)
-        return lines
-
-    def __iter__(self):
-        for line in self._input:
-            self._head.feed(line)
-            yield line
-
-    def close(self):
-        return self._input.close()
+        object.__setattr__(self, '_requestshook',
+                           _Reading(wsgi_input, head))
 
     def __getattr__(self, name):
-        # Server extras (eventlet's 100-continue helpers, ...) pass through.
-        return getattr(self._input, name)
+        if name == '_requestshook':
+            raise AttributeError(name)
+        return getattr(self._requestshook.stream, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._requestshook.stream, name, value)
+
+    def __delattr__(self, name):
+        delattr(self._requestshook.stream, name)
 
 
 class _NoScope(object):

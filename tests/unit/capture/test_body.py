@@ -280,3 +280,169 @@ def test_other_results_are_iterators_without_length():
     assert isinstance(generated, body.ObservedAppIter)
     with pytest.raises(TypeError):
         len(generated)
+
+
+# -- the wrapper offers exactly what the server's input offers ---------------
+
+ATTRIBUTES = ('close', 'read', 'readline', 'readlines', 'readinto',
+              'read1', 'readinto1', 'seek', 'tell', 'fileno', 'next',
+              'getsize', 'discard', '__iter__', '__next__', '__len__',
+              '__enter__', '__exit__')
+
+
+def _gunicorn_chunked(data):
+    from gunicorn.http import body as gunicorn_body
+    from gunicorn.http import unreader
+
+    class Request(object):
+        # What ChunkedReader asks of its request (trailers go here).
+        headers = []
+    encoded = b''.join(b'%x\r\n%s\r\n' % (len(part), part)
+                       for part in (data[:7], data[7:])) + b'0\r\n\r\n'
+    return gunicorn_body.Body(gunicorn_body.ChunkedReader(
+        Request(), unreader.IterUnreader([encoded])))
+
+
+def _eventlet_input(data):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        from eventlet import wsgi
+    return wsgi.Input(io.BytesIO(data), len(data), sock=None)
+
+
+SERVER_INPUTS = {
+    'gunicorn-chunked': _gunicorn_chunked,
+    'eventlet': _eventlet_input,
+    'bytesio': io.BytesIO,
+    'buffered': lambda data: io.BufferedReader(io.BytesIO(data)),
+    'plain': _Input,
+}
+
+
+@pytest.mark.parametrize('make', SERVER_INPUTS.values(),
+                         ids=list(SERVER_INPUTS))
+def test_observed_input_has_exactly_the_attributes_of_what_it_wraps(make):
+    inner = make(DATA)
+    stream = body.ObservedInput(inner, body.BodyHead(100))
+    for name in ATTRIBUTES:
+        assert hasattr(stream, name) == hasattr(inner, name), name
+
+
+def test_gunicorn_chunked_input_has_no_close_and_neither_has_its_wrapper():
+    # glance's format inspector calls close() only where it exists.
+    stream = body.ObservedInput(_gunicorn_chunked(DATA), body.BodyHead(100))
+    with pytest.raises(AttributeError):
+        stream.close()
+
+
+@pytest.mark.parametrize('make', SERVER_INPUTS.values(),
+                         ids=list(SERVER_INPUTS))
+def test_observed_input_methods_have_the_same_signatures(make):
+    import inspect
+    inner = make(DATA)
+    stream = body.ObservedInput(inner, body.BodyHead(100))
+    for name in ('read', 'readline', 'readlines', 'readinto', 'seek'):
+        if hasattr(inner, name):
+            assert inspect.signature(getattr(stream, name)) == \
+                inspect.signature(getattr(inner, name)), name
+
+
+@pytest.mark.parametrize('make, keyword', [
+    (_gunicorn_chunked, 'size'), (_eventlet_input, 'length')])
+def test_read_takes_the_keyword_the_server_names(make, keyword):
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(make(DATA), head)
+    assert stream.read(**{keyword: 4}) == DATA[:4]
+    assert head.head == DATA[:4]
+    with pytest.raises(TypeError):
+        stream.read(**{'size' if keyword == 'length' else 'length': 4})
+
+
+@pytest.mark.parametrize('make', [_gunicorn_chunked, _eventlet_input, _Input,
+                                  io.BytesIO], ids=str)
+def test_iterating_the_input_is_observed(make):
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(make(DATA), head)
+    assert b''.join(stream) == DATA
+    assert head.head == DATA and head.size == len(DATA)
+    assert head.at_end
+
+
+@pytest.mark.parametrize('make', [_gunicorn_chunked, io.BytesIO], ids=str)
+def test_next_on_the_input_is_observed(make):
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(make(DATA), head)
+    assert next(stream) == b'line one\n'
+    assert iter(stream) is stream
+    assert head.head == b'line one\n'
+
+
+def test_gunicorn_next_method_is_observed():
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(_gunicorn_chunked(DATA), head)
+    assert stream.next() == b'line one\n'
+    assert head.size == len(b'line one\n')
+
+
+def test_readinto_is_observed():
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(io.BufferedReader(io.BytesIO(DATA)), head)
+    buffer = bytearray(10)
+    assert stream.readinto(buffer) == 10
+    assert stream.readinto1(memoryview(buffer)[:4]) == 4
+    buffer.extend(b'!')     # no view of it is left behind
+    assert head.head == DATA[:14]
+
+
+def test_seek_back_and_read_again_is_counted_once():
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    assert stream.read(5) == DATA[:5]
+    assert stream.seek(0) == 0
+    assert stream.read() == DATA
+    stream.seek(3)
+    stream.read()
+    assert head.head == DATA
+    assert head.size == len(DATA)
+
+
+def test_seek_forward_counts_the_skipped_bytes_as_not_kept():
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    stream.seek(5)
+    assert stream.read() == DATA[5:]
+    assert head.size == len(DATA)
+    record = head.record('text/plain')
+    assert record['truncated'] is True
+    assert head.head == b''
+
+
+def test_context_manager_input_gives_the_wrapper():
+    head = body.BodyHead(100)
+    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    with stream as entered:
+        assert entered is stream
+        entered.read(4)
+    assert head.head == DATA[:4]
+
+
+def test_attributes_set_on_the_wrapper_reach_the_input():
+    inner = _Input(DATA)
+    stream = body.ObservedInput(inner, body.BodyHead(10))
+    stream.marker = 'set'
+    assert inner.marker == 'set' and stream.marker == 'set'
+
+
+def test_chunked_body_never_read_is_not_empty():
+    record = body.BodyHead(10).record('text/plain', complete=False)
+    assert record['kind'] == 'omitted' and record['reason'] == 'not read'
+
+
+def test_body_read_in_part_says_the_rest_was_not_observed():
+    head = body.BodyHead(100)
+    head.feed(b'abc')
+    record = head.record('text/plain', complete=False)
+    assert record['data'] == 'abc' and record['size'] == 3
+    assert record['truncated'] is True
+    assert record['reason'] == 'not read to its end'
