@@ -145,7 +145,7 @@ class Flow(object):
                 if not calls.is_preliminary(hop.callee, hop.method,
                                             hop.path)]
         root = (main or self.roots)[0]
-        return '%s: %s %s' % (root.caller, root.method, root.path)
+        return '%s: %s' % (root.caller, root.call_text)
 
     @property
     def errors(self):

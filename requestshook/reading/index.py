@@ -30,6 +30,7 @@ import urllib.parse
 from requestshook import event
 from requestshook.reading import calls
 from requestshook.reading import flow as flow_module
+from requestshook.reading import hop as hop_module
 from requestshook.reading import source as source_module
 
 
@@ -107,6 +108,12 @@ def _path(record):
 
 
 def _call(record):
+    """``openstack: POST /v2/images``, ``nova-api: cast build_instances``."""
+    if record.get('proto') == hop_module.PROTO_RPC:
+        name = (record.get('url') or '').rstrip('/').rpartition('/')[2]
+        return '%s: %s %s' % (record.get('from') or 'unknown',
+                              (record.get('method') or '?').lower(),
+                              name or '?')
     return '%s: %s %s' % (record.get('from') or 'unknown',
                           record.get('method') or '?', _path(record))
 

@@ -129,3 +129,11 @@ def test_rpc_events_follow_the_agreed_format():
     casts = [r for r in rpc if r['method'] == 'CAST' and
              r['side'] == 'client']
     assert [r['event'] for r in casts] == ['request', 'request']
+
+
+def test_a_flow_rooted_at_a_cast_is_listed_by_its_rpc_method():
+    log = sample.LogMaker()
+    sample_compute.cast(log, 'nova-compute', 'nova-conductor',
+                        'conductor', 'object_action')
+    [summary] = index.scan(('', record) for record in log.events)
+    assert summary.root == 'nova-compute: cast object_action'
