@@ -46,7 +46,8 @@ from requestshook import w3c
 
 _REPORTER = report.Reporter()
 
-_ID = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
+# fullmatch: '$' would also match before a final newline.
+_ID = re.compile(r'[A-Za-z0-9_.-]{1,64}')
 UNKNOWN_CALLER = 'unknown'
 
 KEY_REQUEST_ID = event.environ_key(event.HEADER_REQUEST_ID)
@@ -67,7 +68,7 @@ def _internal_failure(where, exc):
 
 def _id_from(environ, key):
     value = environ.get(key)
-    if isinstance(value, str) and _ID.match(value):
+    if isinstance(value, str) and _ID.fullmatch(value):
         return value
     return None
 

@@ -170,6 +170,26 @@ def test_junk_ids_are_replaced():
     assert rec.events[0]['from'] == middleware.UNKNOWN_CALLER
 
 
+@pytest.mark.parametrize('key', [event.HEADER_REQUEST_ID,
+                                 event.HEADER_TRACE_ID,
+                                 event.HEADER_PARENT_ID])
+def test_an_id_ending_in_a_newline_is_replaced(key):
+    # '$' matches before a final newline: the id would be echoed, or sent
+    # on by the outbound hook, and python-requests refuses such a header.
+    rec = fake_recorder.FakeRecorder()
+    _, response_headers, _ = serve(make_filter(json_app, rec),
+                                   environ_for(headers={key: 'a' * 32}))
+    environ = environ_for()
+    environ[event.environ_key(key)] = 'a' * 32 + '\n'
+    _, response_headers, _ = serve(make_filter(json_app, rec), environ)
+    field = {event.HEADER_REQUEST_ID: 'id', event.HEADER_TRACE_ID: 'trace',
+             event.HEADER_PARENT_ID: 'parent'}[key]
+    assert rec.events[0][field] == 'a' * 32
+    assert rec.events[-1][field] != 'a' * 32 + '\n'
+    for _, value in response_headers:
+        assert '\n' not in value
+
+
 def test_app_echoed_headers_are_replaced_not_doubled():
     def app(environ, start_response):
         start_response('200 OK', [('Content-Type', 'text/plain'),
