@@ -52,7 +52,7 @@ class FlowSummary(object):
 
     __slots__ = ('key', 'index', 'start_ts', 'end_ts', 'root', 'rooted',
                  'hops', 'services', 'guessed', 'error_ids', 'matched',
-                 'events')
+                 'events', 'root_ts')
 
     def __init__(self, key, index, record):
         self.key = key
@@ -69,8 +69,15 @@ class FlowSummary(object):
         self.error_ids = set()
         self.matched = False
         self.events = None
+        # When the first call without a parent started, by its caller's
+        # clock: the flow's start, whatever the other hosts' clocks say.
+        self.root_ts = None
 
     def request_seen(self, record, first):
+        if not record.get('parent'):
+            ts = record.get('ts')
+            if ts and (self.root_ts is None or ts < self.root_ts):
+                self.root_ts = ts
         if not self.rooted and _is_main_root(record):
             self.root = _call(record)
             self.rooted = True
@@ -282,6 +289,9 @@ def scan(source, spec=None, grep=None):
             summary.matched = True
         if summary.events is not None:
             summary.events.append(record)
+    for summary in flows.values():
+        if summary.root_ts:
+            summary.start_ts = summary.root_ts
     return list(flows.values())
 
 

@@ -137,3 +137,13 @@ def test_a_flow_rooted_at_a_cast_is_listed_by_its_rpc_method():
                         'conductor', 'object_action')
     [summary] = index.scan(('', record) for record in log.events)
     assert summary.root == 'nova-compute: cast object_action'
+
+
+def test_a_flow_starts_when_its_root_call_started_by_the_callers_clock():
+    events = sample_compute.server_create().events
+    first = events[0]['ts']
+    assert events[0]['host'] == 'laptop' and not events[0]['parent']
+    for seconds in (-30.0, 30.0):
+        shifted = sample.shift_clock(events, 'cmp1', seconds)
+        [summary] = index.scan(('', record) for record in shifted)
+        assert summary.start_ts == first, seconds
