@@ -121,7 +121,9 @@ class Flow(object):
 
     @property
     def started_at(self):
-        texts = [h.started_at for h in self.hops.values() if h.started_at]
+        # The roots' callers' clocks: other hosts' may be off.
+        texts = [h.started_at for h in self.roots if h.started_at] or \
+            [h.started_at for h in self.hops.values() if h.started_at]
         return min(texts) if texts else None
 
     @property

@@ -159,3 +159,10 @@ def test_missing_parent_is_inferred_by_the_callees_own_clock():
         assert _shape(flow) == [
             ('GET /image/v2/images',
              [('GET /identity/v3/auth/tokens', [])])], seconds
+
+
+def test_flow_started_at_is_its_first_roots_start():
+    events = sample.image_create().events
+    expected = flow_module.Flow('t', events).started_at
+    shifted = sample.shift_clock(events, 'ctl1', -30.0)
+    assert flow_module.Flow('t', shifted).started_at == expected
