@@ -32,11 +32,16 @@ def _fence(language, title, content):
     return '\n'.join(TAB_INDENT + line if line else line for line in lines)
 
 
-def _tabs(title, headers, body):
-    return '\n'.join([
-        '=== "Header"',
-        _fence('http', title, bodies.header_lines(headers)),
-        '',
+def _tabs(title, headers, body, rpc=False):
+    """The Header and Body tabs; an RPC message's header tab holds its
+    context's safe fields, and is left out when it has none.
+    """
+    parts = []
+    if headers or not rpc:
+        parts += ['=== "Header"',
+                  _fence('text' if rpc else 'http', title,
+                         bodies.header_lines(headers)), '']
+    return '\n'.join(parts + [
         '=== "Body"',
         _fence(bodies.language(body, headers), '',
                bodies.render(body, headers)),
@@ -69,7 +74,7 @@ def section(message, people, placeholders, request_number=None,
                                 lambda name: _name(people, name)), '']
         return '\n'.join(parts + [_tabs('%s %s' % (hop.method, hop.url),
                                         hop.request_headers,
-                                        hop.request_body)])
+                                        hop.request_body, hop.is_rpc)])
     if message.kind == sequence_module.MISSING:
         return '\n'.join([
             '!!! warning "No response"',
@@ -97,7 +102,7 @@ def section(message, people, placeholders, request_number=None,
     if timing:
         parts += [timing, '']
     parts.append(_tabs('%s %s' % (status, hop.url), hop.response_headers,
-                       hop.response_body))
+                       hop.response_body, hop.is_rpc))
     return '\n'.join(parts)
 
 

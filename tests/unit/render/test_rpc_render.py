@@ -174,7 +174,7 @@ def test_step_page_shows_arguments_and_results(boot):
                      r'steps \(12\) to \(24\), continues after the 202 '
                      r'answer\. `nova-conductor` handled it in [\d.]+ ms\.',
                      cast)
-    assert '``` http title="CAST rpc://nova/conductor/build_instances"' \
+    assert '``` text title="CAST rpc://nova/conductor/build_instances"' \
         in cast
     assert '    X-Openstack-Request-Id: %s' % sample_compute.REQUEST_ID \
         in cast
@@ -184,6 +184,7 @@ def test_step_page_shows_arguments_and_results(boot):
     assert re.search(r'Took [\d.]+ ms for nova-conductor, [\d.]+ ms in '
                      r'nova-scheduler\.', returned)
     assert '"host": "cmp1"' in returned
+    assert '=== "Header"' not in returned
 
 
 def test_step_page_of_failures():
