@@ -98,6 +98,10 @@ def _rpc_failures():
         sample_compute.cast(log, 'nova-api', 'nova-compute', 'compute',
                             'refresh', parent=create, fanout=True,
                             sides=('client',))
+        lost = sample_compute.cast(log, 'nova-api', 'nova-conductor',
+                                   'conductor', 'end', parent=create,
+                                   sides=('client',))
+        sample_compute.send_failed(log, lost, 'MessageDeliveryFailure; #')
     with sample_compute.dispatch(log, build, error='NoValidHost: end; #1'):
         with sample_compute.call(log, 'nova-conductor', 'nova-scheduler',
                                  'scheduler', 'select_destinations',
@@ -145,3 +149,21 @@ def test_broken_diagram_is_reported(tmp_path):
     dom = _dump_dom(tmp_path, page)
     assert _body_attribute(dom, 'data-state') == 'error'
     assert 'The diagram could not be drawn' in dom
+
+
+def test_clicking_a_cast_shows_its_arguments(tmp_path):
+    sequence = sequence_module.Sequence(flow_module.Flow(
+        'trace', sample_compute.server_create().events))
+    cast = next(m for m in sequence.arrows if m.hop.is_cast)
+    dom = _dump_dom(tmp_path, html.render(sequence),
+                    '#step-%d' % cast.number)
+    assert _body_attribute(dom, 'data-state') == 'rendered'
+    assert '<h3>(%d) cast build_instances</h3>' % cast.number in dom
+    assert '<h4>Request: CAST rpc://nova/conductor/build_instances</h4>' \
+        in dom
+    assert 'A cast: nova-api goes on without waiting' in dom
+    assert '&quot;admin_password&quot;: &quot;***&quot;' in dom or \
+        '"admin_password": "***"' in dom
+    selected = re.findall(r'class="messageText rh-selected"[^>]*>(.*?)</text>',
+                          dom)
+    assert selected == ['cast build_instances']
