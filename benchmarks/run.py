@@ -12,7 +12,7 @@
 
 """Run requestshook's benchmarks and print one table of figures and ratios.
 
-    python benchmarks/run.py                    # all five (tox -e bench)
+    python benchmarks/run.py                    # all six (tox -e bench)
     python benchmarks/run.py --only percall,streaming
     python benchmarks/run.py --quick            # small sizes, a smoke run
 
@@ -36,6 +36,7 @@ import harness  # noqa: E402
 import outbound  # noqa: E402
 import percall  # noqa: E402
 import report  # noqa: E402
+import rpc  # noqa: E402
 import sharedlog  # noqa: E402
 import streaming  # noqa: E402
 
@@ -89,6 +90,7 @@ BENCHMARKS = {
     'streaming': streaming,
     'sharedlog': sharedlog,
     'reader': ReaderBench,
+    'rpc': rpc,
 }
 
 QUICK = {
@@ -96,6 +98,7 @@ QUICK = {
     'server_rounds': 1, 'outbound_calls': 200, 'outbound_rounds': 1,
     'stream_bytes': 64 << 20, 'stream_rounds': 1, 'sharedlog_events': 8000,
     'reader_bytes': 20 * 10 ** 6, 'reader_rounds': 1,
+    'rpc_messages': 50, 'rpc_rounds': 1,
 }
 
 
