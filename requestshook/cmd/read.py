@@ -25,6 +25,7 @@ import re
 import sys
 
 from requestshook import event
+from requestshook.cmd import read_help
 from requestshook.cmd import read_merge
 from requestshook.reading import follow as follow_module
 from requestshook.reading import index
@@ -49,85 +50,6 @@ LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
             "else %s; when that does not exist but `requestshook record`'s "
             "per-user log (~/.local/state/requestshook/requestshook.log) "
             "does, that one" % source_module.DEFAULT_LOG)
-
-FLOWS_EPILOG = """\
-examples:
-  requestshook flows
-  requestshook flows --service swift-proxy-server --since 1h
-  requestshook flows --grep a42bfade-78ec-4c95-b7b4-272ba265072c
-  requestshook flows ctl1.log ctl2.log.1 ctl2.log.2.gz
-
-Each row is one flow (one trace): its index (give it to `diagram`, `doc`,
-...), when it started, the call that started it, how many calls (hops) it
-made, the services it crossed, how long it took and how many calls failed
-(an error event or a 5xx status).
-"""
-
-DIAGRAM_EPILOG = """\
-examples:
-  requestshook diagram                       # the last flow
-  requestshook diagram 3 --variables         # flow 3, with its id table
-  requestshook diagram 85499c14 --alias glance-api=glance
-  requestshook diagram --no-placeholders --no-opt --log /tmp/rh.log
-
-Paste the output into a ```mermaid block (mkdocs-material, GitHub) or
-https://mermaid.live.  Ids in paths become named placeholders
-(/v2/images/{image_id}); a service's own token fetch made while serving a
-call is folded into `opt <service> token`.
-"""
-
-EPILOGS = {
-    'markdown': """\
-examples:
-  requestshook markdown > body.md
-  requestshook markdown 2 --alias openstack=client
-
-One section per step, numbered as the diagram numbers its arrows, with
-mkdocs-material tabs (=== "Header" / === "Body").
-""",
-    'log': """\
-examples:
-  requestshook log | less
-  requestshook log 85499c14 -o log.md
-
-Every request and response of the flow with headers and bodies, in the
-order they happened (a call made while serving another sits between that
-call's request and response).
-""",
-    'har': """\
-examples:
-  requestshook har -o flow.har
-
-Open the file in a browser's developer tools (Network tab, "Import HAR").
-""",
-    'html': """\
-examples:
-  requestshook html -o flow.html && xdg-open flow.html
-
-One page, working offline (mermaid is inside it): the diagram; click an
-arrow to see that step's request and response.
-""",
-    'doc': """\
-examples:
-  requestshook doc -o docs/image/create \\
-      --title "openstack image create" \\
-      --command "openstack image create --file cirros.img cirros"
-
-Writes DIR/index.md (title, command, diagram, steps, variables, per-step
-sections, full log), DIR/diagram.md, body.md, log.md (the parts, for
-mkdocs `--8<--` snippets), flow.html and flow.har.
-""",
-}
-
-TAIL_EPILOG = """\
-examples:
-  requestshook tail              # the last 10 calls
-  requestshook tail -f           # and every call as it ends
-  requestshook tail -n 50 ctl1.log ctl2.log
-
-One line per call when it ends: time, caller -> callee, method, path,
-status, duration, trace.
-"""
 
 
 class UserError(Exception):
@@ -178,8 +100,8 @@ def register(subparsers):
     formatter = argparse.RawDescriptionHelpFormatter
 
     flows = subparsers.add_parser(
-        'flows', help='list the recorded flows', epilog=FLOWS_EPILOG,
-        formatter_class=formatter,
+        'flows', help='list the recorded flows',
+        epilog=read_help.FLOWS_EPILOG, formatter_class=formatter,
         description='List the flows (traces) in the log, oldest first.')
     flows.add_argument('files', nargs='*', metavar='FILE',
                        help='logs to read, as with --log')
@@ -200,7 +122,7 @@ def register(subparsers):
 
     diagram = subparsers.add_parser(
         'diagram', help='a flow as a mermaid sequence diagram',
-        epilog=DIAGRAM_EPILOG, formatter_class=formatter,
+        epilog=read_help.DIAGRAM_EPILOG, formatter_class=formatter,
         description='Print a flow as a mermaid sequenceDiagram.')
     _flow_arguments(diagram)
     diagram.add_argument('--variables', action='store_true',
@@ -216,7 +138,7 @@ def register(subparsers):
              'html': cmd_html}
     for name in ('markdown', 'log', 'har', 'html'):
         sub = subparsers.add_parser(name, help=helps[name],
-                                    epilog=EPILOGS[name],
+                                    epilog=read_help.EPILOGS[name],
                                     formatter_class=formatter,
                                     description=helps[name].capitalize()
                                     + '.')
@@ -228,7 +150,7 @@ def register(subparsers):
 
     doc = subparsers.add_parser(
         'doc', help="a flow as the seeds' documentation page",
-        epilog=EPILOGS['doc'], formatter_class=formatter,
+        epilog=read_help.EPILOGS['doc'], formatter_class=formatter,
         description='Write the documentation page of a flow into a folder.')
     _flow_arguments(doc)
     _output(doc, required=True, metavar='DIR')
@@ -241,7 +163,7 @@ def register(subparsers):
 
     tail = subparsers.add_parser(
         'tail', help='one line per call, as calls end',
-        epilog=TAIL_EPILOG, formatter_class=formatter,
+        epilog=read_help.TAIL_EPILOG, formatter_class=formatter,
         description='Show the latest calls, one line each.')
     tail.add_argument('files', nargs='*', metavar='FILE',
                       help='logs to read, as with --log')
