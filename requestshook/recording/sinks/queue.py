@@ -39,7 +39,7 @@ from requestshook.recording.sinks import base
 
 BATCH_SIZE = 256
 BACKOFF_INITIAL = 0.5
-BACKOFF_MAX = 30.0
+BACKOFF_MAX = 10.0
 IDLE_WAIT = 1.0
 
 _live = weakref.WeakSet()
@@ -248,7 +248,7 @@ class QueuedSink(base.Sink):
 
     def _failed(self, exc):
         self._reporter.failed(
-            self._category(), ('send', type(exc).__name__),
+            self._category(), 'send',
             'requestshook cannot send events to %s (%s: %s); it retries '
             'with backoff, events wait in a queue of %d and beyond it are '
             'dropped.', self.describe(), type(exc).__name__, exc,
