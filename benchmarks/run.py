@@ -38,6 +38,7 @@ import percall  # noqa: E402
 import report  # noqa: E402
 import rpc  # noqa: E402
 import sharedlog  # noqa: E402
+import sinks  # noqa: E402
 import streaming  # noqa: E402
 
 SECTION_READER = '5 reader'
@@ -91,6 +92,7 @@ BENCHMARKS = {
     'sharedlog': sharedlog,
     'reader': ReaderBench,
     'rpc': rpc,
+    'sinks': sinks,
 }
 
 QUICK = {
@@ -99,6 +101,7 @@ QUICK = {
     'stream_bytes': 64 << 20, 'stream_rounds': 1, 'sharedlog_events': 8000,
     'reader_bytes': 20 * 10 ** 6, 'reader_rounds': 1,
     'rpc_messages': 50, 'rpc_rounds': 1,
+    'sinks_iterations': 300, 'sinks_rounds': 2,
 }
 
 
