@@ -31,6 +31,7 @@ hook does not see.
 """
 
 import collections
+import datetime
 import http.client
 import json
 import urllib.parse
@@ -47,6 +48,7 @@ SCOPE = 'requestshook'
 
 # Answers meaning the batch itself is refused: sending it again is vain.
 _PERMANENT = frozenset([400, 401, 403, 404, 405, 413, 415])
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 class _Proto(object):
@@ -65,30 +67,43 @@ class _Proto(object):
         self.resource = require(
             'opentelemetry.proto.resource.v1.resource_pb2', package,
             'otlp')
+        self.any_value = self.common.AnyValue
+        self.array_value = self.common.ArrayValue
+        self.key_value = self.common.KeyValue
 
     def value(self, value):
-        common = self.common
-        if isinstance(value, bool):
-            return common.AnyValue(bool_value=value)
-        if isinstance(value, int):
-            return common.AnyValue(int_value=value)
-        if isinstance(value, float):
-            return common.AnyValue(double_value=value)
-        if isinstance(value, (list, tuple)):
-            return common.AnyValue(array_value=common.ArrayValue(
+        kind = type(value)
+        if kind is str:
+            return self.any_value(string_value=value)
+        if kind is bool:
+            return self.any_value(bool_value=value)
+        if kind is int:
+            return self.any_value(int_value=value)
+        if kind is float:
+            return self.any_value(double_value=value)
+        if kind in (list, tuple):
+            return self.any_value(array_value=self.array_value(
                 values=[self.value(item) for item in value]))
-        return common.AnyValue(string_value=str(value))
+        return self.any_value(string_value=str(value))
 
     def attributes(self, pairs):
-        return [self.common.KeyValue(key=key, value=self.value(value))
-                for key, value in pairs if value is not None]
+        key_value = self.key_value
+        value = self.value
+        return [key_value(key=key, value=value(item))
+                for key, item in pairs if item is not None]
 
 
 def _nanos(ts):
-    seconds = event_format.parse_timestamp(ts)
-    if seconds is None:
+    """Nanoseconds since the epoch of a ``ts`` (exact to the us)."""
+    try:
+        moment = datetime.datetime.fromisoformat(ts.replace('Z', '+00:00'))
+    except (AttributeError, TypeError, ValueError):
         return 0
-    return int(round(seconds * 1e6)) * 1000
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    delta = moment - _EPOCH
+    return ((delta.days * 86400 + delta.seconds) * 1000000
+            + delta.microseconds) * 1000
 
 
 def _header_attributes(prefix, headers):
