@@ -186,7 +186,7 @@ class FollowedLog(object):
             return None
         if stat.st_ino != self.current.inode:
             return 'moved'
-        if stat.st_size < self.offset + len(self.pending):
+        if stat.st_size < self.offset:
             return 'truncated'
         return None
 
