@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import outbound  # noqa: E402
 import percall  # noqa: E402
+import redaction  # noqa: E402
 import report  # noqa: E402
 import rpc  # noqa: E402
 import sharedlog  # noqa: E402
@@ -93,6 +94,7 @@ BENCHMARKS = {
     'reader': ReaderBench,
     'rpc': rpc,
     'sinks': sinks,
+    'redaction': redaction,
 }
 
 QUICK = {
@@ -102,6 +104,7 @@ QUICK = {
     'reader_bytes': 20 * 10 ** 6, 'reader_rounds': 1,
     'rpc_messages': 50, 'rpc_rounds': 1,
     'sinks_iterations': 300, 'sinks_rounds': 2,
+    'redaction_rounds': 3,
 }
 
 

@@ -15,54 +15,44 @@
 
 Applied to every event just before it is written:
 
-- headers named in ``redact_headers`` (any case, also given as bytes)
-  show ``{SHA256}<first 16 hex digits of the value's SHA-256>``,
-  keystoneauth's style, so a token issued in keystone's ``X-Subject-Token``
-  is still recognisable when a later call sends it as ``X-Auth-Token``;
-- in JSON bodies, values under a key of ``redact_body_keys`` (any case, any
-  depth) become ``"***"``; an object or list under such a key is walked
-  instead (keystone's ``"password": {"user": {...}}`` keeps the user's name
-  and loses only the password);
-- a listed key ending in ``token`` (``token``, ``access_token``) names a
-  token: its string value, and the ``id`` of an object under it, are
-  shown in the ``{SHA256}`` form of the token headers;
-- the token id of a keystone ``token`` auth method
-  (``{"auth": {"identity": {"token": {"id": ...}}}}``) is always shown in
-  that form;
-- URLs (the event's ``url``, ``Location``-like headers, error messages,
-  strings in JSON bodies) lose the password of their user info and the
-  values of query parameters named by a body key or by
-  :data:`URL_SECRET_PARAMS` (swift's ``temp_url_sig``, s3 presigned
-  signatures), also percent-encoded inside another parameter, as in nova's
-  noVNC ``?path=%3Ftoken%3D...``;
-- text bodies (a JSON body cut at ``max_body_bytes``, form data, XML,
-  HTML) get the same treatment by a search for the keys.
+- headers of the header list (any case, also given as bytes) show
+  ``{SHA256}<first 16 hex digits of the value's SHA-256>``, keystoneauth's
+  style, so a token issued in keystone's ``X-Subject-Token`` is still
+  recognisable when a later call sends it as ``X-Auth-Token``; headers
+  naming a key or a password show ``***``;
+- in JSON bodies, values under a key of the body key list (any case, any
+  depth, also as the last part of a key joined with ``_``) become
+  ``"***"``; an object or list under such a key is walked instead
+  (keystone's ``"password": {"user": {...}}`` keeps the user's name);
+- a key ending in ``token`` names a token: its string value, and the
+  ``id`` of an object under it, are shown in the ``{SHA256}`` form;
+- the token id of keystone's token auth method and v2 token response is
+  always shown in that form;
+- strings in JSON bodies, text bodies and URLs are scrubbed for the same
+  keys in every shape (:mod:`requestshook.recording.redact_text`).
 
-A value the end of a text may have cut is masked, not hashed: the digest of
-a short head could be found by trying every head.
+A value the end of a text may have cut is
+masked, not hashed: the digest of a short head could be found by trying
+every head.
 
 The event given is never changed: what needs redacting is copied, what
 does not is shared.  Redacting an already redacted event changes nothing.
 """
 
 import hashlib
+import json
 import re
 
 from requestshook import event as event_format
+from requestshook.recording import redact_keys
+from requestshook.recording import redact_text
 
-MASK = '***'
-HASH_PREFIX = '{SHA256}'
+MASK = redact_text.MASK
+HASH_PREFIX = redact_text.HASH_PREFIX
 BODY_FIELDS = ('body', 'request_body')
 # Event fields holding text in which a URL may show.
 URL_FIELDS = ('url', 'error')
-
-# Query parameters carrying a credential that no body key names.
-URL_SECRET_PARAMS = (
-    'temp_url_sig',             # swift temporary URLs
-    'signature',                # s3api presigned URLs, signature v2
-    'x-amz-signature',          # s3api presigned URLs, signature v4
-    'x-amz-security-token',
-)
+URL_SECRET_PARAMS = redact_keys.URL_SECRET_PARAMS
 # Headers whose values are URLs, redacted as the event's url.
 URL_HEADERS = frozenset(['location', 'content-location', 'referer',
                          'link', 'refresh'])
@@ -84,23 +74,29 @@ _KEYSTONE_TOKEN_PATHS = (('auth', 'identity', 'token'), ('auth', 'token'),
 _PATH_TOKEN_SEGMENT = '/os-console-auth-tokens/'
 _PATH_TOKEN = re.compile('(%s)([^/?#\\s"]+)' % _PATH_TOKEN_SEGMENT)
 
-# What follows a secret key in text, up to the end of its value.
-_JSON_VALUE = re.compile(r'\s*:\s*("(?:[^"\\]|\\.)*)("?)')
-_FORM_VALUE = re.compile(r'([^&;#\s]*)')
-# The value of a parameter inside a percent-encoded query.
-_ENCODED_VALUE = re.compile(r'((?:[^&;#\s%]|%(?!26))*)')
-_XML_VALUE = re.compile(r'([^<]*)')
-_FORM_SEPARATORS = frozenset('&;?#\n\r\t ')
-_ENCODED_SEPARATORS = ('%3f', '%26')       # "?" and "&"
-_TEXT_TOKEN_ID = re.compile(
-    r'("token"\s*:\s*\{[^{}]*?"id"\s*:\s*)"(?:[^"\\]|\\.)*"?')
-# scheme://user:PASSWORD@host
-_USERINFO = re.compile(r'(://[^/?#@\s"\'<>:]*:)([^/?#@\s"\'<>]+)(?=@)')
-_USERINFO_BYTES = re.compile(_USERINFO.pattern.encode('ascii'))
-_HTML_INPUT = re.compile(r'<input\b[^>]*>', re.I)
-_HTML_NAME = re.compile(r'\bname\s*=\s*["\']?([^"\'\s>]*)', re.I)
-_HTML_VALUE = re.compile(r'(\bvalue\s*=\s*)("[^"]*"|\'[^\']*\'|[^\s>]*)',
-                         re.I)
+# What walking one JSON body may cost: a value counts 1, a string 2, and
+# a string that must be scrubbed as text 16 more.  A body beyond it
+# (thousands of tiny values: a hostile one) is scrubbed as its JSON text,
+# which takes linear time in C, and kept as text.
+WALK_BUDGET = 8192
+_STRING_COST = 16
+WALKED_AS_TEXT = 'too many values to walk: scrubbed as text'
+
+
+class JsonTooLong(Exception):
+    """A JSON value costs more than :data:`WALK_BUDGET` to walk."""
+
+
+class _Budget(object):
+    __slots__ = ('left',)
+
+    def __init__(self, left):
+        self.left = left
+
+    def spend(self, cost=1):
+        self.left -= cost
+        if self.left < 0:
+            raise JsonTooLong()
 
 
 def hash_value(value):
@@ -141,48 +137,18 @@ def _text(value):
     return value if isinstance(value, str) else str(value)
 
 
-def _is_token_key(low_key):
-    return low_key.endswith('token')
-
-
-def _lower_same_length(text):
-    """``text.lower()`` with the offsets of ``text``.
-
-    U+0130 is the one character that lowers to two.
-    """
-    low = text.lower()
-    if len(low) != len(text):
-        low = text.replace('\u0130', 'i').lower()
-    return low
-
-
-def _opens_tag(low, position):
-    start = low.rfind('<', 0, position)
-    return start >= 0 and low[start + 1:start + 2] != '/' and \
-        '>' not in low[start:position]
-
-
-def _markers(keys, suffix):
-    """``key + suffix`` as lowered bytes, none holding another one."""
-    found = sorted(set((key + suffix).encode('utf-8') for key in keys),
-                   key=len)
-    kept = []
-    for marker in found:
-        if not any(shorter in marker for shorter in kept):
-            kept.append(marker)
-    return tuple(kept)
-
-
 class Redactor(object):
-    """Redacts events for one set of header names and body keys."""
+    """Redacts events for one set of header names and body keys.
 
-    def __init__(self, headers=(), body_keys=()):
-        self.headers = frozenset(name.strip().lower() for name in headers
-                                 if name.strip())
-        self.body_keys = frozenset(key.strip().lower() for key in body_keys
-                                   if key.strip())
-        # A key also matches as the last part of a key joined with "_":
-        # "password" covers "auth_password" and "ipmi_password".
+    ``unredacted_headers`` and ``unredacted_body_keys`` remove names
+    from ``headers`` and ``body_keys``.
+    """
+
+    def __init__(self, headers=(), body_keys=(), unredacted_headers=(),
+                 unredacted_body_keys=()):
+        self.headers = redact_keys.combine((), headers, unredacted_headers)
+        self.body_keys = redact_keys.combine((), body_keys,
+                                             unredacted_body_keys)
         self._header_kinds = dict.fromkeys(URL_HEADERS, _URL)
         for name in self.headers:
             if name in AUTHORIZATION_HEADERS:
@@ -191,35 +157,18 @@ class Redactor(object):
                 self._header_kinds[name] = _SECRET
             else:
                 self._header_kinds[name] = _TOKEN
+        # A key also matches as the last part of a key joined with "_":
+        # "password" covers "auth_password" and "ipmi_password".
         self._suffixes = tuple('_' + key for key in self.body_keys)
         self._kinds = {}
-        # Keys searched for in text: in URLs and form data also the
-        # parameters no body key names.
-        self._text_keys = tuple(sorted(self.body_keys)) + tuple(
-            param for param in URL_SECRET_PARAMS
-            if param not in self.body_keys)
-        # Each key under the shortest key it holds: "password" absent from
-        # a text, "admin_password" needs no search.
-        probes = {}
-        for key in self._text_keys:
-            probe = min((other for other in self._text_keys
-                         if other in key), key=len)
-            probes.setdefault(probe, []).append(key)
-        self._text_probes = tuple(sorted(probes.items()))
-        # How such a key ends in a line made by event.encode (compact
-        # separators), lowered: 'password":', and how it shows in a URL.
-        # A token key matters with a string or list value; an object under
-        # it (keystone's token response) needs no walk for its "id".
-        self._line_markers = _markers(
-            [key for key in self.body_keys if not _is_token_key(key)], '":'
-        ) + _markers([key for key in self.body_keys if _is_token_key(key)],
-                     '":"') + _markers(
-            [key for key in self.body_keys if _is_token_key(key)], '":[')
-        self._line_markers += _markers(
-            [key for key in self.body_keys if _is_token_key(key)],
-            '":{"id":')
-        self._query_markers = (_markers(self._text_keys, '=')
-                               + _markers(self._text_keys, '%3d'))
+        kept = set(redact_keys.normal_names(unredacted_body_keys))
+        text_keys = set(self.body_keys) | set(
+            param for param in URL_SECRET_PARAMS if param not in kept)
+        self._scrubber = redact_text.TextScrubber(
+            text_keys, self._is_secret_param, hash_value)
+        # What, in a lowered log line, sends a JSON body to the key walk.
+        self._line_keys = re.compile(redact_keys.trie_pattern(
+            sorted(text_keys)).encode('utf-8'))
 
     def is_secret_key(self, key):
         """True for a listed key, any case, also as a ``_`` suffix."""
@@ -228,43 +177,37 @@ class Redactor(object):
         key = key.lower()
         return key in self.body_keys or key.endswith(self._suffixes)
 
-    def _is_secret_param(self, low_name):
-        return low_name in URL_SECRET_PARAMS or \
-            self.is_secret_key(low_name)
+    def _is_secret_param(self, name):
+        return name.lower() in URL_SECRET_PARAMS or self.is_secret_key(name)
 
     def encode(self, event):
         """The redacted event as one log line (:func:`event.encode`).
 
         The fast path for the log writer: headers, URLs, keystone token
         ids and text bodies are always redacted; JSON bodies are walked
-        only when the encoded line shows one of the keys, or a URL
-        credential after its ``body``, so a body without secrets costs a
-        lowercase copy and a few substring searches.
+        only when the encoded line, after its ``body``, shows one of the
+        keys or something a string may hide a secret in, so a body
+        without secrets costs a lowercase copy and a few substring
+        searches.
         """
         cheap = self.redact_event(event, walk_json=False)
         line = event_format.encode(cheap)
         if not self._has_json_body(cheap):
             return line
         lowered = line.lower()
-        if not any(marker in lowered for marker in self._line_markers) \
-                and not self._may_hold_url_secret(lowered):
+        start = lowered.find(b'body":')
+        if start < 0 or not self._may_hold_secret(lowered, start):
             return line
         full = self.redact_event(cheap)
         return line if full is cheap else event_format.encode(full)
 
-    def _may_hold_url_secret(self, lowered):
-        # Bodies come after the url and the headers in an event.
-        start = lowered.find(b'body":')
-        if start < 0:
-            return False
-        if lowered.find(b'@', start) >= 0 and \
-                _USERINFO_BYTES.search(lowered, start):
-            return True
-        if lowered.find(b'=', start) < 0 and \
-                lowered.find(b'%', start) < 0:
-            return False
-        return any(lowered.find(marker, start) >= 0
-                   for marker in self._query_markers)
+    def _may_hold_secret(self, lowered, start):
+        return bool(self._line_keys.search(lowered, start)
+                    or lowered.find(b'%', start) >= 0
+                    or lowered.find(b'\\\\u', start) >= 0
+                    or (lowered.find(b'@', start) >= 0
+                        and lowered.find(b'://', start) >= 0)
+                    or lowered.find(b'<input', start) >= 0)
 
     @staticmethod
     def _has_json_body(event):
@@ -315,21 +258,27 @@ class Redactor(object):
         """
         if not isinstance(text, str) or not text:
             return text
-        new = text
-        if '=' in new or '%3' in new:
-            new = self._mask_keys(new, form_only=True, whole=True)
+        new = self._scrubber.scrub_url(text)
         if _PATH_TOKEN_SEGMENT in new:
             new = _PATH_TOKEN.sub(_hash_path_token, new)
-        if '://' in new and '@' in new:
-            new = _USERINFO.sub(r'\1' + MASK, new)
         return text if new == text else new
 
+    def redact_text(self, text, whole=False):
+        """Text with secrets masked (the same string if none).
+
+        ``whole``: the text is complete, not the head of a longer body.
+        """
+        return self._scrubber.scrub_text(text, whole)
+
     def redact_json(self, data, walk=True):
-        """A JSON value with secret values masked (same object if none)."""
+        """A JSON value with secret values masked (same object if none).
+
+        Raises :class:`JsonTooLong` past :data:`WALK_BUDGET`.
+        """
         data = self._redact_keystone_token(data)
         if not walk:
             return data
-        return self._walk(data)
+        return self._walk(data, _Budget(WALK_BUDGET))
 
     def _key_kind(self, key):
         # PLAIN, SECRET or TOKEN; the kinds of the last keys seen are kept.
@@ -337,7 +286,7 @@ class Redactor(object):
         if kind is None:
             if not self.is_secret_key(key):
                 kind = _PLAIN
-            elif _is_token_key(key.lower()):
+            elif redact_keys.is_token_key(key.lower()):
                 kind = _TOKEN
             else:
                 kind = _SECRET
@@ -346,19 +295,24 @@ class Redactor(object):
             self._kinds[key] = kind
         return kind
 
-    def _walk(self, value, secret=False, token=False):
+    def _walk(self, value, budget, secret=False, token=False, depth=0):
         # ``secret``: a list under a secret key, whose scalars are masked;
         # ``token``: an object under a token key, whose id is hashed.
+        # Deeper than any body the recorder parses: masked whole.
+        if depth > event_format.MAX_JSON_DEPTH:
+            return MASK if isinstance(value, (dict, list)) else value
         if isinstance(value, dict):
             changed = None
             for key, item in value.items():
+                budget.spend()
                 if item is None:
                     continue
                 kind = self._key_kind(key)
                 if isinstance(item, (dict, list)):
                     new = self._walk(
-                        item, kind != _PLAIN and isinstance(item, list),
-                        kind == _TOKEN)
+                        item, budget,
+                        kind != _PLAIN and isinstance(item, list),
+                        kind == _TOKEN, depth + 1)
                 elif kind == _TOKEN and item.__class__ is str:
                     new = hash_value(item)
                 elif kind != _PLAIN:
@@ -366,7 +320,7 @@ class Redactor(object):
                 elif token and key == 'id' and item.__class__ is str:
                     new = hash_value(item)
                 elif item.__class__ is str:
-                    new = self._redact_string(item)
+                    new = self._redact_string(item, budget)
                 else:
                     continue
                 if new is not item:
@@ -377,12 +331,15 @@ class Redactor(object):
         if isinstance(value, list):
             changed = None
             for index, item in enumerate(value):
+                budget.spend()
                 if isinstance(item, (dict, list)):
-                    new = self._walk(item, secret and isinstance(item, list))
+                    new = self._walk(item, budget,
+                                     secret and isinstance(item, list),
+                                     False, depth + 1)
                 elif secret and item is not None:
                     new = MASK
                 elif item.__class__ is str:
-                    new = self._redact_string(item)
+                    new = self._redact_string(item, budget)
                 else:
                     continue
                 if new is not item:
@@ -392,10 +349,18 @@ class Redactor(object):
             return value if changed is None else changed
         return value
 
-    def _redact_string(self, text):
-        if '=' in text or '%3' in text or '://' in text:
-            return self.redact_url(text)
-        return text
+    def _redact_string(self, text, budget):
+        # JSON, a query or YAML inside a JSON string.
+        if len(text) < 4:
+            return text
+        budget.spend()
+        if not self._scrubber.may_hold_secret(text):
+            return text
+        budget.spend(_STRING_COST)
+        new = self._scrubber.scrub_text(text, whole=True)
+        if _PATH_TOKEN_SEGMENT in new:
+            new = _PATH_TOKEN.sub(_hash_path_token, new)
+        return text if new == text else new
 
     @staticmethod
     def _redact_keystone_token(data):
@@ -414,115 +379,6 @@ class Redactor(object):
                 return _replaced(data, path, dict(token, id=hashed))
         return data
 
-    def redact_text(self, text):
-        """Text with secrets masked (the same string if none).
-
-        Masks the values of ``"key": "value"`` (JSON, also cut short),
-        ``key=value`` (form data, URLs, also percent-encoded),
-        ``<key>value`` (XML), ``<input name="key" value="...">`` (HTML)
-        and the password of ``scheme://user:password@``.
-        """
-        if not isinstance(text, str) or not text:
-            return text
-        new = text
-        if '"token"' in new:
-            new = _TEXT_TOKEN_ID.sub(r'\1"%s"' % MASK, new)
-        new = self._mask_keys(new)
-        if '://' in new and '@' in new:
-            new = _USERINFO.sub(r'\1' + MASK, new)
-        if '<input' in new or '<INPUT' in new:
-            new = _HTML_INPUT.sub(self._redact_input, new)
-        return text if new == text else new
-
-    def _redact_input(self, match):
-        tag = match.group(0)
-        name = _HTML_NAME.search(tag)
-        if not name or not self._is_secret_param(name.group(1).lower()):
-            return tag
-        token = _is_token_key(name.group(1).lower())
-
-        def conceal(value):
-            quote = value.group(2)[:1] if value.group(2)[:1] in '"\'' \
-                else ''
-            inner = value.group(2)[len(quote):len(value.group(2))
-                                   - len(quote)]
-            if not inner:
-                return value.group(0)
-            shown = hash_value(inner) if token else MASK
-            return value.group(1) + quote + shown + quote
-        return _HTML_VALUE.sub(conceal, tag, count=1)
-
-    def _mask_keys(self, text, form_only=False, whole=False):
-        # ``form_only``: key=value only (URLs); ``whole``: the text is not
-        # cut, a value at its end is complete.
-        low = _lower_same_length(text)
-        spans = []
-        for probe, keys in self._text_probes:
-            if probe not in low:
-                continue
-            for key in keys:
-                spans.extend(self._value_spans(
-                    text, low, key, form_only or key not in self.body_keys,
-                    whole))
-        if not spans:
-            return text
-        spans.sort()
-        pieces = []
-        position = 0
-        for start, end, mask in spans:
-            if start < position:
-                continue    # inside a value already masked
-            pieces.append(text[position:start])
-            pieces.append(mask)
-            position = end
-        pieces.append(text[position:])
-        return ''.join(pieces)
-
-    def _value_spans(self, text, low, key, form_only, whole):
-        token = _is_token_key(key)
-        found = low.find(key)
-        while found >= 0:
-            end = found + len(key)
-            # "_" before: the key is the suffix of a longer one.
-            before = low[found - 1] if found else ''
-            after = low[end:end + 1]
-            if before in ('"', '_') and after == '"' and not form_only:
-                match = _JSON_VALUE.match(text, end + 1)
-                if match:
-                    value = match.group(1)
-                    if token and match.group(2) and len(value) > 1:
-                        shown = '"%s"' % hash_value(value[1:])
-                    else:
-                        shown = '"%s"' % MASK
-                    yield match.start(1), match.end(2), shown
-            elif after == '=' or low.startswith('%3d', end):
-                if not before or before == '_' or \
-                        before in _FORM_SEPARATORS or \
-                        low[found - 3:found] in _ENCODED_SEPARATORS:
-                    if after == '=':
-                        match = _FORM_VALUE.match(text, end + 1)
-                    else:
-                        match = _ENCODED_VALUE.match(text, end + 3)
-                    span = self._concealed(text, match, token, whole)
-                    if span:
-                        yield span
-            elif after == '>' and not form_only and (before == '<' or (
-                    before == '_' and _opens_tag(low, found))):
-                match = _XML_VALUE.match(text, end + 1)
-                span = self._concealed(text, match, token, whole)
-                if span:
-                    yield span
-            found = low.find(key, end)
-
-    @staticmethod
-    def _concealed(text, match, token, whole):
-        value = match.group(1)
-        if not value or value == MASK or value.startswith(HASH_PREFIX):
-            return None
-        cut = not whole and match.end(1) == len(text)
-        shown = hash_value(value) if token and not cut else MASK
-        return match.start(1), match.end(1), shown
-
     def redact_body(self, body, walk_json=True):
         """A body record with secrets masked (same dict if none)."""
         if not isinstance(body, dict):
@@ -530,9 +386,15 @@ class Redactor(object):
         kind = body.get('kind')
         data = body.get('data')
         if kind == event_format.BODY_JSON:
-            new = self.redact_json(data, walk_json)
+            try:
+                new = self.redact_json(data, walk_json)
+            except JsonTooLong:
+                text = json.dumps(data, ensure_ascii=False)
+                return dict(body, kind=event_format.BODY_TEXT,
+                            data=self.redact_text(text, whole=True),
+                            note=WALKED_AS_TEXT)
         elif kind == event_format.BODY_TEXT:
-            new = self.redact_text(data)
+            new = self.redact_text(data, whole=not body.get('truncated'))
         else:
             return body
         if new is data:

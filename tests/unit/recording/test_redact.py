@@ -238,7 +238,7 @@ def test_encode_fast_path_matches_full_redaction(redactor, body):
 def test_encode_skips_the_walk_without_markers(redactor, monkeypatch):
     walked = []
     monkeypatch.setattr(redactor, '_walk',
-                        lambda value: walked.append(value) or value)
+                        lambda value, *args: walked.append(value) or value)
     redactor.encode(_event(body=_json_body({'images': [{'id': 'x'}]})))
     assert walked == []
     redactor.encode(_event(body=_json_body(PASSWORD_AUTH)))

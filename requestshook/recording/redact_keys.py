@@ -1,0 +1,113 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""Which header names and body keys hold secrets, by default."""
+
+import re
+
+DEFAULT_BODY_KEYS = (
+    'password',
+    'original_password',
+    'new_password',
+    'admin_password',
+    'adminpass',
+    'secret',
+    'passcode',
+    'private_key',
+    'blob',
+    'psk',
+    'token',
+)
+
+DEFAULT_HEADERS = (
+    'Authorization',
+    'Proxy-Authorization',
+    'X-Auth-Token',
+    'X-Subject-Token',
+    'X-Service-Token',
+    'X-Auth-Key',
+    'X-Storage-Token',
+    'X-Storage-Pass',
+    'X-Account-Meta-Temp-URL-Key',
+    'X-Account-Meta-Temp-URL-Key-2',
+    'X-Container-Meta-Temp-URL-Key',
+    'X-Container-Meta-Temp-URL-Key-2',
+    'X-Container-Sync-Key',
+    'X-Container-Sync-Auth',
+    'Openstack-Auth-Receipt',
+    'X-Instance-ID-Signature',
+    'X-Amz-Security-Token',
+    'Cookie',
+    'Set-Cookie',
+)
+
+# Query parameters carrying a credential that no body key names.
+URL_SECRET_PARAMS = (
+    'temp_url_sig',             # swift temporary URLs
+    'signature',                # s3api presigned URLs, signature v2
+    'x-amz-signature',          # s3api presigned URLs, signature v4
+    'x-amz-security-token',
+)
+
+
+def normal_names(names):
+    return [name.strip().lower() for name in names or ()
+            if name and name.strip()]
+
+
+def combine(defaults, added=(), removed=()):
+    """The lowercase names of ``defaults`` + ``added`` - ``removed``."""
+    gone = set(normal_names(removed))
+    names = normal_names(defaults) + normal_names(added)
+    return frozenset(name for name in names if name not in gone)
+
+
+def is_token_key(low_key):
+    """A key naming a token: its value is hashed, not masked."""
+    return low_key.endswith('token')
+
+
+def trie_pattern(words, boundary=None):
+    """A regular expression matching any of ``words`` (longest first).
+
+    Grouped by common prefix, so a text is not tried word by word.
+    ``boundary``: a character class that must not come before a word,
+    checked after its first character, which keeps each branch starting
+    with a literal: the regular expression engine then skips, in C, the
+    positions where no word can start.
+    """
+    tree = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[''] = None
+    if not words:
+        return '(?!)'
+    if boundary is None:
+        return _trie_branch(tree)
+    return '(?:%s)' % '|'.join(
+        re.escape(char) + '(?<!%s%s)' % (boundary, re.escape(char))
+        + _trie_branch(child) for char, child in sorted(tree.items()))
+
+
+def _trie_branch(node):
+    branches = [re.escape(char) + _trie_branch(child)
+                for char, child in sorted(node.items()) if char]
+    ends_here = '' in node
+    if not branches:
+        return ''
+    if len(branches) == 1 and not ends_here:
+        return branches[0]
+    body = '(?:%s)' % '|'.join(branches)
+    return body + '?' if ends_here else body
