@@ -22,23 +22,25 @@ import importlib
 import sys
 
 SUBCOMMANDS = (
-    'requestshook.cmd.read',     # flows diagram markdown log har html doc tail
+    'requestshook.cmd.read',     # flows diagram markdown log har html doc
+                                 # tail merge
     'requestshook.cmd.paste',    # paste insert|remove|show
     'requestshook.cmd.record',   # record -- COMMAND...
     'requestshook.cmd.serve',    # serve: the live web view
 )
 
 DESCRIPTION = """\
-requestshook records every HTTP call that crosses an OpenStack service
-boundary into one shared log (/var/log/requestshook/requestshook.log) and
-turns that log into sequence diagrams and per-step pages.
+requestshook records every HTTP call and RPC message that crosses an
+OpenStack service boundary into one shared log
+(/var/log/requestshook/requestshook.log) and turns that log into sequence
+diagrams and per-step pages.
 
 Capture: add the `requestshook` paste filter to a service's api-paste.ini
 (`requestshook paste insert`), or run a command under the hook
 (`requestshook record -- openstack image list`).
 Read: `requestshook flows` lists the recorded flows; `diagram`, `markdown`,
 `log`, `har`, `html` and `doc` render one of them; `serve` shows them live
-in a browser.
+in a browser; `merge` makes one log of logs copied from several hosts.
 """
 
 
