@@ -104,8 +104,31 @@ function requestshook_daemon_units {
     esac
 }
 
+# requestshook_sink_wanted KIND: does REQUESTSHOOK_SINKS name a KIND sink?
+function requestshook_sink_wanted {
+    [[ ",${REQUESTSHOOK_SINKS// /}," == *",$1"* ]]
+}
+
 function install_requestshook {
     pip_install "$REQUESTSHOOK_DIR"
+    if requestshook_sink_wanted redis; then
+        pip_install redis
+    fi
+    if requestshook_sink_wanted otlp; then
+        pip_install opentelemetry-proto
+    fi
+    if [[ "$REQUESTSHOOK_REDIS_SERVER" == True ]]; then
+        install_requestshook_redis
+    fi
+}
+
+# The Redis every node's redis sink writes to, on this node.
+function install_requestshook_redis {
+    install_package redis-server
+    if ! grep -q "^bind .*$SERVICE_HOST" "$REQUESTSHOOK_REDIS_CONF"; then
+        sudo sed -i "s/^bind .*/& $SERVICE_HOST/" "$REQUESTSHOOK_REDIS_CONF"
+    fi
+    restart_service redis-server
 }
 
 function configure_requestshook_files {
@@ -116,6 +139,9 @@ function configure_requestshook_files {
     iniset "$REQUESTSHOOK_CONF" DEFAULT log_file "$REQUESTSHOOK_LOG_FILE"
     iniset "$REQUESTSHOOK_CONF" DEFAULT max_body_bytes "$REQUESTSHOOK_MAX_BODY_BYTES"
     iniset "$REQUESTSHOOK_CONF" DEFAULT filters_file "$REQUESTSHOOK_CONF_DIR/should_not_hook.json"
+    iniset "$REQUESTSHOOK_CONF" DEFAULT sinks "$REQUESTSHOOK_SINKS"
+    iniset "$REQUESTSHOOK_CONF" DEFAULT otlp_endpoint "$REQUESTSHOOK_OTLP_ENDPOINT"
+    iniset "$REQUESTSHOOK_CONF" DEFAULT emit_traceparent "$REQUESTSHOOK_EMIT_TRACEPARENT"
     # Every devstack service runs as $STACK_USER: 0750/0640 keep the log
     # (redacted, but full of bodies) from everybody else.
     sudo install -d -o "$STACK_USER" -g "$group" -m 0750 "$(dirname "$REQUESTSHOOK_LOG_FILE")"

@@ -146,6 +146,44 @@ def test_install_pip_installs_the_repository(devstack):
     assert 'define_plugin requestshook' in devstack.calls_made()
 
 
+def test_sinks_on_every_node_and_redis_on_the_controller(devstack):
+    redis_conf = devstack.root / 'redis.conf'
+    redis_conf.write_text('port 6379\nbind 127.0.0.1 -::1\n')
+    sinks = {'REQUESTSHOOK_SINKS': 'file,redis://10.0.0.1:6379/0,otlp',
+             'REQUESTSHOOK_OTLP_ENDPOINT': 'http://10.0.0.1:4318/v1/traces',
+             'REQUESTSHOOK_EMIT_TRACEPARENT': 'true',
+             'REQUESTSHOOK_REDIS_SERVER': 'true',
+             'REQUESTSHOOK_REDIS_CONF': str(redis_conf),
+             'SERVICE_HOST': '10.0.0.1'}
+    _ok(devstack.run('stack', 'install', **sinks))
+    calls = devstack.calls_made()
+    assert 'pip_install redis' in calls
+    assert 'pip_install opentelemetry-proto' in calls
+    assert 'install_package redis-server' in calls
+    assert 'restart_service redis-server' in calls
+    assert 'bind 127.0.0.1 -::1 10.0.0.1' in redis_conf.read_text()
+    _ok(devstack.run('stack', 'install', **sinks))     # again: unchanged
+    assert redis_conf.read_text().count('10.0.0.1') == 1
+    _ok(devstack.run('stack', 'post-config', **sinks))
+    from requestshook.recording import settings
+    loaded = settings.load(str(devstack.conf_dir / 'requestshook.conf'))
+    assert loaded.sinks == ('file', 'redis://10.0.0.1:6379/0', 'otlp')
+    assert loaded.otlp_endpoint == 'http://10.0.0.1:4318/v1/traces'
+    assert loaded.emit_traceparent is True
+
+
+def test_file_is_the_only_sink_by_default(devstack):
+    _ok(devstack.run('stack', 'install'))
+    assert not [call for call in devstack.calls_made()
+                if call in ('pip_install redis',
+                            'pip_install opentelemetry-proto')
+                or call.startswith('install_package')]
+    _ok(devstack.run('stack', 'post-config'))
+    from requestshook.recording import settings
+    loaded = settings.load(str(devstack.conf_dir / 'requestshook.conf'))
+    assert loaded.sinks == ('file',) and loaded.emit_traceparent is False
+
+
 def test_only_chosen_services_and_nothing_when_disabled(devstack):
     before = devstack.snapshot()
     _ok(devstack.run('stack', 'post-config',

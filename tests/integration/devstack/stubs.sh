@@ -19,6 +19,7 @@ function is_service_enabled {
 function enable_service { ENABLED_SERVICES+=",$1"; }
 function define_plugin { stub_call define_plugin "$@"; }
 function pip_install { stub_call pip_install "$@"; }
+function install_package { stub_call install_package "$@"; }
 function sudo { "$@"; }
 function echo_summary { echo "summary: $*"; }
 function warn { shift; echo "WARNING: $*" >&2; }
