@@ -14,9 +14,10 @@
 """The options of ``/etc/requestshook/requestshook.conf``.
 
 They live in the ``[DEFAULT]`` section of requestshook's own file, read by
-a private ``ConfigOpts`` (see :mod:`requestshook.recording.settings`), never by the
-service's global ``CONF``.  The same names are accepted as options of the
-paste filter (``[filter:requestshook]``), where they win over the file.
+a private ``ConfigOpts`` (see :mod:`requestshook.recording.settings`),
+never by the service's global ``CONF``.  The same names are accepted as
+options of the paste filter (``[filter:requestshook]``), where they win
+over the file.
 
 ``list_opts`` feeds ``oslo-config-generator`` through the
 ``oslo.config.opts`` entry point (namespace ``requestshook``).
@@ -26,44 +27,14 @@ import copy
 
 from oslo_config import cfg
 
+from requestshook.recording import redact_keys
+
 DEFAULT_CONFIG_FILE = '/etc/requestshook/requestshook.conf'
 CONFIG_FILE_ENV = 'REQUESTSHOOK_CONFIG'
 
-DEFAULT_REDACT_HEADERS = [
-    'Authorization',
-    'Proxy-Authorization',
-    'X-Auth-Token',
-    'X-Subject-Token',
-    'X-Service-Token',
-    'X-Auth-Key',
-    'X-Storage-Token',
-    'X-Storage-Pass',
-    'X-Account-Meta-Temp-URL-Key',
-    'X-Account-Meta-Temp-URL-Key-2',
-    'X-Container-Meta-Temp-URL-Key',
-    'X-Container-Meta-Temp-URL-Key-2',
-    'X-Container-Sync-Key',
-    'X-Container-Sync-Auth',
-    'Openstack-Auth-Receipt',
-    'X-Instance-ID-Signature',
-    'X-Amz-Security-Token',
-    'Cookie',
-    'Set-Cookie',
-]
-
-DEFAULT_REDACT_BODY_KEYS = [
-    'password',
-    'original_password',
-    'new_password',
-    'admin_password',
-    'adminPass',
-    'secret',
-    'passcode',
-    'private_key',
-    'blob',
-    'psk',
-    'token',
-]
+# The built-in lists and where each entry comes from: redact_keys.
+DEFAULT_REDACT_HEADERS = list(redact_keys.DEFAULT_HEADERS)
+DEFAULT_REDACT_BODY_KEYS = list(redact_keys.DEFAULT_BODY_KEYS)
 
 DEFAULT_URL_MAP = [
     ':8080=swift-proxy-server',

@@ -29,9 +29,12 @@ Applied to every event just before it is written:
 - the token id of keystone's token auth method and v2 token response is
   always shown in that form;
 - strings in JSON bodies, text bodies and URLs are scrubbed for the same
-  keys in every shape (:mod:`requestshook.recording.redact_text`).
+  keys in every shape (:mod:`requestshook.recording.redact_text`);
+- a text or binary body of a barbican secret (``/secrets/{id}`` and
+  ``/secrets/{id}/payload``) is not kept at all.
 
-A value the end of a text may have cut is
+The default lists are in :mod:`requestshook.recording.redact_keys`.  A
+value the end of a text may have cut is
 masked, not hashed: the digest of a short head could be found by trying
 every head.
 
@@ -73,6 +76,12 @@ _KEYSTONE_TOKEN_PATHS = (('auth', 'identity', 'token'), ('auth', 'token'),
 # nova's console auth tokens are a segment of the URL's path.
 _PATH_TOKEN_SEGMENT = '/os-console-auth-tokens/'
 _PATH_TOKEN = re.compile('(%s)([^/?#\\s"]+)' % _PATH_TOKEN_SEGMENT)
+
+# A barbican secret, whose text or binary body is the secret itself.
+_SECRET_PAYLOAD_URL = re.compile(
+    r'^(?:[a-z][a-z0-9+.-]*://[^/]*)?[^?#]*/secrets/[^/?#]+(?:/payload)?/?'
+    r'(?:[?#]|$)', re.I)
+SECRET_PAYLOAD_REASON = 'a barbican secret payload'
 
 # What walking one JSON body may cost: a value counts 1, a string 2, and
 # a string that must be scrubbed as text 16 more.  A body beyond it
@@ -207,7 +216,8 @@ class Redactor(object):
                     or lowered.find(b'\\\\u', start) >= 0
                     or (lowered.find(b'@', start) >= 0
                         and lowered.find(b'://', start) >= 0)
-                    or lowered.find(b'<input', start) >= 0)
+                    or lowered.find(b'<input', start) >= 0
+                    or lowered.find(b'assertion', start) >= 0)
 
     @staticmethod
     def _has_json_body(event):
@@ -401,6 +411,14 @@ class Redactor(object):
             return body
         return dict(body, data=new)
 
+    @staticmethod
+    def _secret_payload(body):
+        if not isinstance(body, dict) or body.get('kind') not in (
+                event_format.BODY_TEXT, event_format.BODY_BINARY):
+            return body
+        return event_format.omitted_body(body.get('size') or 0,
+                                         SECRET_PAYLOAD_REASON)
+
     def redact_event(self, event, walk_json=True):
         """The event with secrets redacted (the same dict if none).
 
@@ -419,10 +437,14 @@ class Redactor(object):
             new_headers = self.redact_headers(headers)
             if new_headers is not headers:
                 changes['headers'] = new_headers
+        url = event.get('url')
+        payload = isinstance(url, str) and '/secrets/' in url and \
+            _SECRET_PAYLOAD_URL.match(url)
         for field in BODY_FIELDS:
             body = event.get(field)
             if body:
-                new_body = self.redact_body(body, walk_json)
+                new_body = self._secret_payload(body) if payload else body
+                new_body = self.redact_body(new_body, walk_json)
                 if new_body is not body:
                     changes[field] = new_body
         if not changes:

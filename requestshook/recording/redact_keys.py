@@ -11,23 +11,40 @@
 # under the License.
 
 
-"""Which header names and body keys hold secrets, by default."""
+"""Which header names and body keys hold secrets.
+
+The body keys start from the list the OpenStack services already keep
+for their own logs, oslo.utils' ``strutils._SANITIZE_KEYS`` (what
+``mask_password`` and ``mask_dict_password`` mask), and add
+:data:`BODY_KEYS_ADDED`, the secrets of API bodies that list lacks, each
+with where it shows.
+"""
 
 import re
 
-DEFAULT_BODY_KEYS = (
-    'password',
-    'original_password',
+from oslo_utils import strutils
+
+# Secrets of API bodies that oslo.utils' list lacks.
+BODY_KEYS_ADDED = (
+    'original_password',    # keystone: change a user's password
     'new_password',
-    'admin_password',
-    'adminpass',
-    'secret',
-    'passcode',
-    'private_key',
-    'blob',
-    'psk',
-    'token',
+    'adminpass',            # nova: server create and rebuild (adminPass)
+    'passcode',             # keystone TOTP
+    'blob',                 # keystone credentials (EC2, TOTP secrets)
+    'psk',                  # neutron VPNaaS IPsec pre-shared key
+    'auth_key',             # cinder volume transfer: accept and create
+    'payload',              # barbican secrets
+    'access_key',           # manila cephx access rules
+    'keyring',              # rbd connection info
+    'signature',            # keystone ec2tokens, s3tokens
+    'oauth_verifier',       # keystone OAuth1 authorize
+    'samlresponse',         # SAML HTTP-POST binding (SAMLResponse=...)
 )
+
+# oslo.utils' curated list, lowercase, as it is.
+OSLO_BODY_KEYS = tuple(strutils._SANITIZE_KEYS)
+
+DEFAULT_BODY_KEYS = tuple(sorted(set(OSLO_BODY_KEYS + BODY_KEYS_ADDED)))
 
 DEFAULT_HEADERS = (
     'Authorization',
@@ -46,6 +63,7 @@ DEFAULT_HEADERS = (
     'X-Container-Sync-Auth',
     'Openstack-Auth-Receipt',
     'X-Instance-ID-Signature',
+    'X-Metadata-Provider-Signature',    # neutron metadata, an HMAC
     'X-Amz-Security-Token',
     'Cookie',
     'Set-Cookie',
@@ -54,7 +72,6 @@ DEFAULT_HEADERS = (
 # Query parameters carrying a credential that no body key names.
 URL_SECRET_PARAMS = (
     'temp_url_sig',             # swift temporary URLs
-    'signature',                # s3api presigned URLs, signature v2
     'x-amz-signature',          # s3api presigned URLs, signature v4
     'x-amz-security-token',
 )

@@ -24,7 +24,8 @@ take in OpenStack traffic:
   another parameter (``?path=%3Ftoken%3D...``) and with a percent-encoded
   key name (``%70assword=``);
 - INI and YAML: ``key = value``, ``key: value`` (to the end of the line);
-- XML ``<key>value</key>``, HTML ``<input name="key" value="...">``;
+- XML ``<key>value</key>``, HTML ``<input name="key" value="...">``, SAML
+  assertions (``<saml:Assertion ...>...</saml:Assertion>``, all masked);
 - the password of ``scheme://user:password@``.
 
 Time is linear in the text: every pattern either starts at a literal or
@@ -97,6 +98,9 @@ USERINFO = re.compile(r'(://[^/?#@\s"\'<>:]*:)([^/?#@\s"\'<>]+)(?=@)')
 _HTML_INPUT = re.compile(r'<input\b[^<>]*>')
 _HTML_NAME = re.compile(r'\bname\s*=\s*["\']?([^"\'\s>]*)')
 _HTML_VALUE = re.compile(r'(\bvalue\s*=\s*)("[^"]*"|\'[^\']*\'|[^\s>]*)')
+_SAML_START = re.compile(
+    r'<(?P<prefix>[a-z0-9_.-]+:)?(?:encrypted)?assertion\b')
+_SAML_END = re.compile(r'</(?:[a-z0-9_.-]+:)?(?:encrypted)?assertion\s*>')
 
 
 def lower_same_length(text):
@@ -208,6 +212,8 @@ class TextScrubber(object):
                 self._userinfo(low, spans)
             if '<input' in low:
                 self._inputs(text, low, spans)
+            if 'assertion' in low:
+                self._assertions(low, spans)
         except _TooMany as exc:
             spans.end = exc.position
         if not spans.items and spans.end is None:
@@ -336,6 +342,19 @@ class TextScrubber(object):
                 spans.add(start, end, self._hash(text[start:end]))
             else:
                 spans.add(start, end, MASK)
+
+    @staticmethod
+    def _assertions(low, spans):
+        position = 0
+        while True:
+            start = _SAML_START.search(low, position)
+            if start is None:
+                return
+            spans.spend(start.start())
+            end = _SAML_END.search(low, start.end())
+            stop = end.start() if end else len(low)
+            spans.add(start.end(), stop, MASK)
+            position = end.end() if end else len(low)
 
     # -- values ----------------------------------------------------------
 
