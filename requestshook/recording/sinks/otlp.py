@@ -67,30 +67,35 @@ class _Proto(object):
         self.resource = require(
             'opentelemetry.proto.resource.v1.resource_pb2', package,
             'otlp')
-        self.any_value = self.common.AnyValue
-        self.array_value = self.common.ArrayValue
-        self.key_value = self.common.KeyValue
 
-    def value(self, value):
-        kind = type(value)
+
+def fill(container, pairs):
+    """Add ``(key, value)`` pairs to a repeated KeyValue field, in place.
+
+    Filling the message in place costs a third of building KeyValue and
+    AnyValue objects and copying them in.  None values are left out;
+    lists become arrays of strings.
+    """
+    add = container.add
+    for key, item in pairs:
+        if item is None:
+            continue
+        value = add(key=key).value
+        kind = type(item)
         if kind is str:
-            return self.any_value(string_value=value)
-        if kind is bool:
-            return self.any_value(bool_value=value)
-        if kind is int:
-            return self.any_value(int_value=value)
-        if kind is float:
-            return self.any_value(double_value=value)
-        if kind in (list, tuple):
-            return self.any_value(array_value=self.array_value(
-                values=[self.value(item) for item in value]))
-        return self.any_value(string_value=str(value))
-
-    def attributes(self, pairs):
-        key_value = self.key_value
-        value = self.value
-        return [key_value(key=key, value=value(item))
-                for key, item in pairs if item is not None]
+            value.string_value = item
+        elif kind is bool:
+            value.bool_value = item
+        elif kind is int:
+            value.int_value = item
+        elif kind is float:
+            value.double_value = item
+        elif kind in (list, tuple):
+            values = value.array_value.values
+            for element in item:
+                values.add(string_value=str(element))
+        else:
+            value.string_value = str(item)
 
 
 def _nanos(ts):
@@ -169,7 +174,10 @@ class SpanBuilder(object):
         self.evicted = 0
 
     def add(self, record):
-        """Take one event; a finished span ``(resource key, span)``."""
+        """Take one event; a finished side ``(resource key, request, end)``.
+
+        ``request`` is None when the hop's request event was not seen.
+        """
         key = (record.get('id'), record.get('side'))
         if record.get('event') == event_format.REQUEST:
             self._open[key] = record
@@ -178,8 +186,7 @@ class SpanBuilder(object):
                 self.evicted += 1
             return None
         request = self._open.pop(key, None)
-        return self._resource_key(request or record), \
-            self.span(request, record)
+        return self._resource_key(request or record), request, record
 
     @staticmethod
     def _resource_key(record):
@@ -188,10 +195,10 @@ class SpanBuilder(object):
         return (service or 'unknown', record.get('host') or '',
                 record.get('pid') or 0)
 
-    def span(self, request, end):
-        proto = self.proto
+    def fill_span(self, span, request, end):
+        """Make ``span`` (a Span in its message) the span of one side."""
+        trace_pb2 = self.proto.trace
         first = request or end
-        trace_pb2 = proto.trace
         hop_id = first.get('id') or ''
         server = first.get('side') == event_format.SERVER
         span_id = (w3c.server_span_id(hop_id) if server
@@ -206,7 +213,16 @@ class SpanBuilder(object):
         else:
             start_ns = end_ns - int((end.get('duration_ms') or 0) * 1e6)
         status = end.get('status')
-        attributes = [
+        span.trace_id = bytes.fromhex(w3c.trace_id(first.get('trace')))
+        span.span_id = bytes.fromhex(span_id)
+        if parent:
+            span.parent_span_id = bytes.fromhex(parent)
+        span.name = '%s %s' % (method, parts.path or '/')
+        span.kind = (trace_pb2.Span.SpanKind.SPAN_KIND_SERVER if server
+                     else trace_pb2.Span.SpanKind.SPAN_KIND_CLIENT)
+        span.start_time_unix_nano = start_ns
+        span.end_time_unix_nano = end_ns
+        fill(span.attributes, (
             ('http.request.method', method), ('url.full', url),
             ('url.path', parts.path or '/'),
             ('server.address', parts.hostname), ('server.port', parts.port),
@@ -218,30 +234,20 @@ class SpanBuilder(object):
             ('requestshook.from', first.get('from')),
             ('requestshook.to', first.get('to')),
             ('requestshook.duration_ms', end.get('duration_ms')),
-        ]
+        ))
         if request is not None:
-            attributes += _header_attributes('http.request.header',
-                                             request.get('headers'))
-        attributes += _header_attributes('http.response.header',
-                                         end.get('headers'))
-        events = []
+            fill(span.attributes, _header_attributes(
+                'http.request.header', request.get('headers')))
+        fill(span.attributes, _header_attributes(
+            'http.response.header', end.get('headers')))
         request_body = end.get('request_body') or (request or {}).get('body')
         if request_body:
-            events.append(self._body_event(
-                'http.request.body', request_body,
-                _nanos(request.get('ts')) if request else start_ns))
+            self._body_event(span, 'http.request.body', request_body,
+                             _nanos(request.get('ts')) if request
+                             else start_ns)
         if end.get('body'):
-            events.append(self._body_event('http.response.body',
-                                           end['body'], end_ns))
-        span = trace_pb2.Span(
-            trace_id=bytes.fromhex(w3c.trace_id(first.get('trace'))),
-            span_id=bytes.fromhex(span_id),
-            parent_span_id=bytes.fromhex(parent) if parent else b'',
-            name='%s %s' % (method, parts.path or '/'),
-            kind=(trace_pb2.Span.SpanKind.SPAN_KIND_SERVER if server
-                  else trace_pb2.Span.SpanKind.SPAN_KIND_CLIENT),
-            start_time_unix_nano=start_ns, end_time_unix_nano=end_ns,
-            attributes=proto.attributes(attributes), events=events)
+            self._body_event(span, 'http.response.body', end['body'],
+                             end_ns)
         failed = end.get('event') == event_format.ERROR or (
             isinstance(status, int) and status >= (500 if server else 400))
         if failed:
@@ -249,32 +255,33 @@ class SpanBuilder(object):
             span.status.message = end.get('error') or str(status)
         return span
 
-    def _body_event(self, name, body, when):
-        return self.proto.trace.Span.Event(
-            name=name, time_unix_nano=when,
-            attributes=self.proto.attributes([
-                ('requestshook.body.kind', body.get('kind')),
-                ('requestshook.body.size', body.get('size')),
-                ('requestshook.body.truncated', body.get('truncated')),
-                ('requestshook.body.reason', body.get('reason')),
-                ('requestshook.body.data', _body_data(body)),
-            ]))
+    @staticmethod
+    def _body_event(span, name, body, when):
+        added = span.events.add(name=name, time_unix_nano=when)
+        fill(added.attributes, (
+            ('requestshook.body.kind', body.get('kind')),
+            ('requestshook.body.size', body.get('size')),
+            ('requestshook.body.truncated', body.get('truncated')),
+            ('requestshook.body.reason', body.get('reason')),
+            ('requestshook.body.data', _body_data(body)),
+        ))
 
     def request(self, finished):
-        """An ExportTraceServiceRequest of ``(resource key, span)``s."""
-        proto = self.proto
+        """An ExportTraceServiceRequest of the finished sides given."""
         grouped = collections.OrderedDict()
-        for key, span in finished:
-            grouped.setdefault(key, []).append(span)
-        export = proto.service.ExportTraceServiceRequest()
-        for (service, host, pid), spans in grouped.items():
+        for key, request, end in finished:
+            grouped.setdefault(key, []).append((request, end))
+        export = self.proto.service.ExportTraceServiceRequest()
+        for (service, host, pid), sides in grouped.items():
             resource_spans = export.resource_spans.add()
-            resource_spans.resource.attributes.extend(proto.attributes([
+            fill(resource_spans.resource.attributes, (
                 ('service.name', service), ('host.name', host),
-                ('process.pid', pid)]))
+                ('process.pid', pid)))
             scope_spans = resource_spans.scope_spans.add()
             scope_spans.scope.name = SCOPE
-            scope_spans.spans.extend(spans)
+            add = scope_spans.spans.add
+            for request, end in sides:
+                self.fill_span(add(), request, end)
         return export
 
 
@@ -322,11 +329,11 @@ class OtlpSink(queue.QueuedSink):
         finished = []
         for line in lines:
             try:
-                span = self._builder.add(event_format.decode(line))
+                side = self._builder.add(event_format.decode(line))
             except ValueError:
                 continue
-            if span is not None:
-                finished.append(span)
+            if side is not None:
+                finished.append(side)
         body = None
         if finished:
             body = (self._builder.request(finished).SerializeToString(),
