@@ -94,29 +94,48 @@ requestshook_opts = [
                     'file is reported once and the last good filters '
                     'stay.'),
     cfg.ListOpt('redact_headers',
-                default=DEFAULT_REDACT_HEADERS,
-                help='Headers (any case) whose values are never written: '
-                     'the log shows {SHA256}<first 16 hex digits of the '
-                     'digest> instead, as keystoneauth does, so a token '
-                     'issued in X-Subject-Token can still be recognised '
-                     'when it is used as X-Auth-Token.  A header whose '
-                     'name holds key or pass (X-Auth-Key) shows ***; '
-                     'Authorization keeps its scheme (Basic ***, Bearer '
-                     '{SHA256}...).'),
+                default=[],
+                help='Headers (any case) whose values are never written, '
+                     'in addition to the built-in list (Authorization, '
+                     'X-Auth-Token, X-Subject-Token, X-Service-Token, '
+                     'swift\'s keys and temp URL keys, '
+                     'X-Metadata-Provider-Signature, Cookie, ...; see '
+                     'doc/source/configuration.rst): setting this never '
+                     'puts a built-in header in clear.  The log shows '
+                     '{SHA256}<first 16 hex digits of the digest> '
+                     'instead, as keystoneauth does, so a token issued in '
+                     'X-Subject-Token can still be recognised when it is '
+                     'used as X-Auth-Token.  A header whose name holds key '
+                     'or pass (X-Auth-Key) shows ***; Authorization keeps '
+                     'its scheme (Basic ***, Bearer {SHA256}...).'),
     cfg.ListOpt('redact_body_keys',
-                default=DEFAULT_REDACT_BODY_KEYS,
-                help='Keys (any case) whose values in JSON bodies are '
-                     'written as "***", at any depth.  A key also matches '
-                     'as the last part of a key joined with "_": password '
-                     'covers auth_password and ipmi_password.  A key '
-                     'ending in token (token covers access_token) is '
-                     'written in the {SHA256} form of the token headers, '
-                     'and so is the id of an object under it.  Text '
-                     'bodies (truncated JSON, form data, XML, HTML) and '
-                     'URLs (query parameters, also percent-encoded) are '
-                     'scrubbed for the same keys.  The token id of a '
-                     'keystone "token" auth method is always written in '
-                     '{SHA256} form.'),
+                default=[],
+                help='Keys (any case) whose values in bodies are written '
+                     'as "***", in addition to the built-in list '
+                     '(oslo.utils\' strutils._SANITIZE_KEYS plus '
+                     'auth_key, payload, access_key, keyring, signature, '
+                     'oauth_verifier, blob, psk, ...; see '
+                     'doc/source/configuration.rst): setting this never '
+                     'puts a built-in key in clear.  At any depth; a key '
+                     'also matches as the last part of a key joined with '
+                     '"_": password covers auth_password and '
+                     'ipmi_password.  A key ending in token (token covers '
+                     'access_token) is written in the {SHA256} form of '
+                     'the token headers, and so is the id of an object '
+                     'under it.  Text bodies (truncated JSON, form data, '
+                     'XML, HTML, YAML, INI) and URLs (query parameters, '
+                     'also percent-encoded) are scrubbed for the same '
+                     'keys.'),
+    cfg.ListOpt('unredacted_headers',
+                default=[],
+                help='Built-in redacted headers to write in clear after '
+                     'all (any case).  The one way to remove a default; '
+                     'meant for a private test log.'),
+    cfg.ListOpt('unredacted_body_keys',
+                default=[],
+                help='Built-in secret body keys to write in clear after '
+                     'all (any case).  The one way to remove a default; '
+                     'meant for a private test log.'),
     cfg.ListOpt('url_map',
                 default=DEFAULT_URL_MAP,
                 help='How the outbound hook names the service a URL '

@@ -184,8 +184,7 @@ class Recorder(object):
             service_map = servicemap.ServiceMap(settings.url_map)
         except ValueError:      # load() validated it; keep the old map
             service_map = old.service_map or servicemap.ServiceMap()
-        redactor = redact.Redactor(settings.redact_headers,
-                                   settings.redact_body_keys)
+        redactor = redact.for_settings(settings)
         log = old.log
         if not sinks_module.wants_file(settings):
             log = None

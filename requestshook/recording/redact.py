@@ -33,8 +33,9 @@ Applied to every event just before it is written:
 - a text or binary body of a barbican secret (``/secrets/{id}`` and
   ``/secrets/{id}/payload``) is not kept at all.
 
-The default lists are in :mod:`requestshook.recording.redact_keys`.  A
-value the end of a text may have cut is
+Both lists are the built-in ones (:mod:`requestshook.recording.redact_keys`)
+plus the configured ones, minus those named in the explicit
+``unredacted_*`` options.  A value the end of a text may have cut is
 masked, not hashed: the digest of a short head could be found by trying
 every head.
 
@@ -149,15 +150,17 @@ def _text(value):
 class Redactor(object):
     """Redacts events for one set of header names and body keys.
 
+    ``headers`` and ``body_keys`` add to the built-in lists;
     ``unredacted_headers`` and ``unredacted_body_keys`` remove names
-    from ``headers`` and ``body_keys``.
+    from the result.
     """
 
     def __init__(self, headers=(), body_keys=(), unredacted_headers=(),
                  unredacted_body_keys=()):
-        self.headers = redact_keys.combine((), headers, unredacted_headers)
-        self.body_keys = redact_keys.combine((), body_keys,
-                                             unredacted_body_keys)
+        self.headers = redact_keys.combine(
+            redact_keys.DEFAULT_HEADERS, headers, unredacted_headers)
+        self.body_keys = redact_keys.combine(
+            redact_keys.DEFAULT_BODY_KEYS, body_keys, unredacted_body_keys)
         self._header_kinds = dict.fromkeys(URL_HEADERS, _URL)
         for name in self.headers:
             if name in AUTHORIZATION_HEADERS:
@@ -450,3 +453,10 @@ class Redactor(object):
         if not changes:
             return event
         return dict(event, **changes)
+
+
+def for_settings(settings):
+    """The :class:`Redactor` of a :class:`settings.Settings` snapshot."""
+    return Redactor(settings.redact_headers, settings.redact_body_keys,
+                    settings.unredacted_headers,
+                    settings.unredacted_body_keys)

@@ -17,7 +17,9 @@ The body keys start from the list the OpenStack services already keep
 for their own logs, oslo.utils' ``strutils._SANITIZE_KEYS`` (what
 ``mask_password`` and ``mask_dict_password`` mask), and add
 :data:`BODY_KEYS_ADDED`, the secrets of API bodies that list lacks, each
-with where it shows.
+with where it shows.  The configured lists add to these built-in ones
+(:func:`combine`); a key or header is left out only when named in the
+explicit ``unredacted_*`` options.
 """
 
 import re
@@ -83,7 +85,11 @@ def normal_names(names):
 
 
 def combine(defaults, added=(), removed=()):
-    """The lowercase names of ``defaults`` + ``added`` - ``removed``."""
+    """The lowercase names of ``defaults`` + ``added`` - ``removed``.
+
+    A configured list adds to the built-in one; only names given in
+    ``removed`` leave it.
+    """
     gone = set(normal_names(removed))
     names = normal_names(defaults) + normal_names(added)
     return frozenset(name for name in names if name not in gone)

@@ -43,8 +43,12 @@ class Settings(object):
     log_group: typing.Optional[str] = None
     max_body_bytes: int = 65536
     filters_file: str = '/etc/requestshook/should_not_hook.json'
-    redact_headers: tuple = tuple(opts.DEFAULT_REDACT_HEADERS)
-    redact_body_keys: tuple = tuple(opts.DEFAULT_REDACT_BODY_KEYS)
+    # Added to the built-in lists (redact_keys); the unredacted_* ones
+    # remove built-in names.
+    redact_headers: tuple = ()
+    redact_body_keys: tuple = ()
+    unredacted_headers: tuple = ()
+    unredacted_body_keys: tuple = ()
     url_map: tuple = tuple(opts.DEFAULT_URL_MAP)
     sinks: tuple = ('file',)
     redis_stream: str = 'requestshook'
@@ -126,6 +130,8 @@ def load(config_file=None, overrides=None, on_bad_override=None):
         filters_file=values['filters_file'] or '',
         redact_headers=tuple(values['redact_headers'] or ()),
         redact_body_keys=tuple(values['redact_body_keys'] or ()),
+        unredacted_headers=tuple(values['unredacted_headers'] or ()),
+        unredacted_body_keys=tuple(values['unredacted_body_keys'] or ()),
         url_map=tuple(values['url_map'] or ()),
         sinks=tuple(item.strip() for item in values['sinks'] or ()
                     if item.strip()),

@@ -22,7 +22,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 EXPECTED = {'enabled', 'service_name', 'log_file', 'log_group',
             'max_body_bytes', 'filters_file', 'redact_headers',
-            'redact_body_keys', 'url_map', 'sinks', 'redis_stream',
+            'redact_body_keys', 'unredacted_headers',
+            'unredacted_body_keys', 'url_map', 'sinks', 'redis_stream',
             'redis_maxlen', 'otlp_endpoint', 'otlp_headers',
             'sink_queue_size', 'sink_flush_timeout', 'emit_traceparent'}
 
@@ -48,11 +49,14 @@ def test_defaults():
     assert conf.log_group is None
     assert conf.max_body_bytes == 65536
     assert conf.filters_file == '/etc/requestshook/should_not_hook.json'
-    headers = {name.lower() for name in conf.redact_headers}
+    # The lists add to the built-in ones (redact_keys), empty by default.
+    assert conf.redact_headers == conf.redact_body_keys == []
+    assert conf.unredacted_headers == conf.unredacted_body_keys == []
+    headers = {name.lower() for name in opts.DEFAULT_REDACT_HEADERS}
     assert {'x-auth-token', 'x-subject-token', 'x-service-token',
             'authorization', 'x-auth-key', 'cookie'} <= headers
     assert {'password', 'secret', 'adminpass', 'original_password',
-            'new_password'} <= {key.lower() for key in conf.redact_body_keys}
+            'new_password'} <= set(opts.DEFAULT_REDACT_BODY_KEYS)
     assert ':8080=swift-proxy-server' in conf.url_map
     assert '/identity=keystone' in conf.url_map
 

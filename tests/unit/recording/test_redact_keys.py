@@ -144,3 +144,53 @@ def test_what_follows_an_assertion_stays(redactor):
 def test_every_key_oslo_utils_masks_is_masked(redactor, key):
     line = _logged(redactor, 'http://h/x', {'data': {key: SECRET}})
     assert SECRET not in line
+
+
+# -- item 10: configured lists add to the defaults ---------------------------
+
+def _password_event():
+    return _event('http://h/volume/v3/p/os-volume-transfer/t/accept',
+                  _record({'accept': {'auth_key': SECRET, 'pin': '1234'},
+                           'password': SECRET}, 'application/json'),
+                  headers=[('X-Auth-Token', SECRET), ('X-Custom', SECRET)])
+
+
+def _config(tmp_path, lines):
+    path = tmp_path / 'requestshook.conf'
+    path.write_text('[DEFAULT]\n' + ''.join(line + '\n' for line in lines))
+    return str(path)
+
+
+@pytest.mark.parametrize('how', ['file', 'paste option'])
+def test_configured_lists_add_to_the_defaults(tmp_path, how):
+    from requestshook.recording import settings as settings_module
+    chosen = {'redact_body_keys': 'pin', 'redact_headers': 'X-Custom'}
+    if how == 'file':
+        loaded = settings_module.load(_config(tmp_path, [
+            '%s = %s' % item for item in sorted(chosen.items())]))
+    else:
+        loaded = settings_module.load(None, overrides=chosen)
+    line = redact.for_settings(loaded).encode(_password_event()).decode()
+    assert SECRET not in line
+    assert '1234' not in line
+
+
+def test_an_explicit_option_removes_a_default(tmp_path):
+    from requestshook.recording import settings as settings_module
+    loaded = settings_module.load(_config(tmp_path, [
+        'unredacted_body_keys = auth_key',
+        'unredacted_headers = x-auth-token']))
+    logged = event.decode(redact.for_settings(loaded).encode(
+        _password_event()))
+    assert logged['body']['data']['accept']['auth_key'] == SECRET
+    assert logged['body']['data']['password'] == '***'
+    assert logged['headers'][0] == ['X-Auth-Token', SECRET]
+
+
+def test_redactor_lists_add_to_the_defaults():
+    custom = redact.Redactor(['X-Custom'], ['pin'])
+    logged = event.decode(custom.encode(_password_event()))
+    assert logged['headers'][0][1].startswith('{SHA256}')
+    assert logged['headers'][1][1].startswith('{SHA256}')
+    assert logged['body']['data']['accept'] == {'auth_key': '***',
+                                                'pin': '***'}
