@@ -14,19 +14,18 @@
 
 A feed gives batches of ``(position, record)`` (:meth:`poll`), reads
 events back by position (:meth:`read`) and says how far it got
-(:meth:`progress`).  :class:`FileFeed` follows log files;
+(:meth:`progress`).  :class:`FileFeed` follows log files,
+:class:`~requestshook.serve.redis_feed.RedisFeed` a Redis stream;
 :class:`Indexer` polls a feed into the catalog until stopped.
 """
 
 import threading
 
 from requestshook import event
+from requestshook import redisurl
 from requestshook.reading import source as source_module
 from requestshook.serve import files
 from requestshook.serve import views
-
-REDIS_SCHEMES = ('redis://', 'rediss://', 'redis+sentinel://',
-                 'unix://')
 
 
 class FileFeed(object):
@@ -78,22 +77,12 @@ class FileFeed(object):
 def open_feed(paths, source=None):
     """The feed for ``--log`` files or ``--source redis://...``."""
     if source:
-        if not source.startswith(REDIS_SCHEMES):
+        if not redisurl.is_redis_url(source):
             raise source_module.LogError(
                 '--source wants a redis:// URL, not %r' % source)
-        return _redis_feed(source)
+        from requestshook.serve import redis_feed
+        return redis_feed.RedisFeed(source)
     return FileFeed(paths)
-
-
-def _redis_feed(url):
-    try:
-        from requestshook.reading import redis_source
-    except ImportError:
-        raise source_module.LogError(
-            'serve --source redis:// is not available yet: reading flows '
-            'back from Redis is not part of this version; serve the log '
-            'files with --log FILE')
-    return redis_source.serve_feed(url)
 
 
 class Indexer(threading.Thread):
