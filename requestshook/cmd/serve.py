@@ -14,7 +14,6 @@
 
 import argparse
 import sys
-import threading
 
 from requestshook.cmd import read as read_cmd
 from requestshook.reading import logpath
@@ -131,9 +130,8 @@ def cmd_serve(args, ready=None):
     sys.stdout.flush()
     if ready is not None:
         ready(server)
-    done = threading.Event()
     try:
-        while not done.wait(3600):
+        while not server.stopping.wait(3600):
             pass
     except KeyboardInterrupt:
         pass
