@@ -236,3 +236,32 @@ def test_recorder_keeps_its_sinks_across_reloads(tmp_path, redis_server,
     finally:
         made.close()
     assert len(entries(redis_server, 'other')) == 1
+
+
+def test_cluster_url(tmp_path):
+    if conftest.REDIS_SERVER is None:
+        pytest.skip('redis-server is not installed')
+    pytest.importorskip('redis')
+    node = conftest.RedisServer(tmp_path, extra=[
+        '--cluster-enabled', 'yes', '--cluster-config-file',
+        str(tmp_path / 'nodes.conf')]).start()
+    try:
+        client = node.client()
+        client.execute_command('CLUSTER', 'ADDSLOTSRANGE', 0, 16383)
+        deadline = time.monotonic() + 20
+        while b'cluster_state:ok' not in client.execute_command(
+                'CLUSTER', 'INFO') and time.monotonic() < deadline:
+            time.sleep(0.1)
+        url = 'redis+cluster://127.0.0.1:%d' % node.port
+        sink = make_sink(url)
+        line = event.encode(_event())
+        sink.write(line)
+        assert sink.flush(10)
+        assert entries(node) == [line]
+        sink.close()
+        # The reader takes the same URL.
+        from requestshook.reading import redis_source
+        assert list(redis_source.RedisSource(url).events()) == [
+            event.decode(line)]
+    finally:
+        node.stop()
