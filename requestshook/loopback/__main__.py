@@ -27,7 +27,7 @@ UP_POINTER = os.path.join(os.path.expanduser('~'), '.cache', 'requestshook',
 
 def _demo(args):
     from requestshook.loopback import demo
-    return demo.run(args.output)
+    return demo.run(args.output, only=args.only)
 
 
 def _venv(args):
@@ -39,7 +39,8 @@ def _venv(args):
 def _tempest(args):
     from requestshook.loopback import tempest
     from requestshook.loopback import venv
-    with stack_module.Stack(venv.ensure()) as stack:
+    with stack_module.Stack(venv.ensure(),
+                            with_compute=not args.without_compute) as stack:
         return tempest.run(stack, regex=args.regex,
                            concurrency=args.concurrency,
                            compute=tempest.compute_refs(stack))
@@ -82,16 +83,22 @@ def _down(args):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m requestshook.loopback',
-        description='Real keystone, glance and swift on 127.0.0.1 with '
+        description='Real keystone, glance, swift, nova, placement and '
+                    'neutron on 127.0.0.1 with '
                     'requestshook in place (from a cached venv, see '
                     'doc/source/functional.rst).')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
     commands.required = True
     demo = commands.add_parser(
-        'demo', help='bring the stack up, run the image scenarios, write '
-                     'one page per scenario, bring the stack down')
+        'demo', help='bring the stack up, run the image and compute '
+                     'scenarios, write one page per scenario, bring the '
+                     'stack down')
     demo.add_argument('--output', default='requestshook-demo',
                       help='folder for the pages (default: %(default)s)')
+    demo.add_argument('--only', choices=('image', 'compute'),
+                      help='one part: image (keystone, glance, swift) or '
+                           'compute (nova, placement, neutron; keystone '
+                           'and glance too); default: both')
     demo.set_defaults(func=_demo)
     up = commands.add_parser(
         'up', help='bring the stack up and leave it running; prints the '
@@ -109,6 +116,9 @@ def build_parser():
                                          'identity API tests)')
     tempest.add_argument('--concurrency', type=int, default=2,
                          help='Tempest workers (default: %(default)s)')
+    tempest.add_argument('--without-compute', action='store_true',
+                         help='a stack of keystone, glance and swift only '
+                              '(no compute tests)')
     tempest.set_defaults(func=_tempest)
     venv = commands.add_parser('venv', help='build the stack venv only; '
                                             'prints its path')

@@ -28,9 +28,22 @@ SERVICE_PORTS = (
     ('swift-object-server', 6200),
     ('swift-container-server', 6201),
     ('swift-account-server', 6202),
+    ('nova-api', 8774),
+    ('placement-api', 8778),
+    ('neutron-server', 9696),
+    ('mariadb', 3306),
+    ('rabbitmq', 5672),
+    ('rabbitmq-dist', 25672),
+    ('epmd', 4369),
 )
 # The names the log gives the services the CLI talks to (url_map).
-MAPPED_SERVICES = ('keystone', 'glance-api', 'swift-proxy-server')
+MAPPED_SERVICES = ('keystone', 'glance-api', 'swift-proxy-server',
+                   'nova-api', 'placement-api', 'neutron-server')
+SECRETS = ('admin', 'glance', 'swift', 'nova', 'placement', 'neutron',
+           'rabbitmq', 'mariadb')
+# The one MariaDB user of the stack, owner of every database.
+DB_USER = 'stack'
+RABBITMQ_USER = 'stack'
 
 
 def _port_is_free(port):
@@ -66,10 +79,11 @@ class Site(object):
         self.root = root
         self.ports = ports or choose_ports()
         self.passwords = passwords or {
-            name: secrets.token_urlsafe(18)
-            for name in ('admin', 'glance', 'swift')}
+            name: secrets.token_urlsafe(18) for name in SECRETS}
         self.swift_hash = secrets.token_hex(8)
         self.user = getpass.getuser()
+        # False: keystone and glance on SQLite (MariaDB could not be had).
+        self.mariadb = True
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
@@ -80,6 +94,19 @@ class Site(object):
     @property
     def auth_url(self):
         return self.url('keystone') + '/v3'
+
+    def database_url(self, name):
+        """The SQLAlchemy URL of database ``name`` (MariaDB or SQLite)."""
+        if not self.mariadb:
+            return 'sqlite:///%s' % self.path(name + '.db')
+        return ('mysql+pymysql://%s:%s@127.0.0.1:%d/%s?charset=utf8mb4'
+                % (DB_USER, self.passwords['mariadb'],
+                   self.ports['mariadb'], name))
+
+    @property
+    def transport_url(self):
+        return 'rabbit://%s:%s@127.0.0.1:%d/' % (
+            RABBITMQ_USER, self.passwords['rabbitmq'], self.ports['rabbitmq'])
 
     @property
     def requestshook_conf(self):
@@ -119,7 +146,7 @@ def keystone_conf(site):
         '[DEFAULT]\n'
         'use_stderr = true\n'
         '[database]\n'
-        'connection = sqlite:///%s\n'
+        'connection = %s\n'
         '[token]\n'
         'provider = fernet\n'
         '[fernet_tokens]\n'
@@ -128,11 +155,11 @@ def keystone_conf(site):
         'key_repository = %s\n'
         '[credential]\n'
         'key_repository = %s\n'
-        % (site.path('keystone', 'keystone.db'), keys, keys,
+        % (site.database_url('keystone'), keys, keys,
            site.path('keystone', 'credential-keys')))
 
 
-def _authtoken(site, user):
+def authtoken(site, user):
     return (
         'www_authenticate_uri = %(keystone)s\n'
         'auth_url = %(keystone)s\n'
@@ -152,7 +179,7 @@ def glance_api_conf(site):
         'use_stderr = true\n'
         'enabled_backends = fs:file, swift:swift\n'
         '[database]\n'
-        'connection = sqlite:///%(db)s\n'
+        'connection = %(db)s\n'
         '[glance_store]\n'
         'default_backend = swift\n'
         '[fs]\n'
@@ -173,12 +200,12 @@ def glance_api_conf(site):
         'config_file = %(paste)s\n'
         '[oslo_concurrency]\n'
         'lock_path = %(locks)s\n'
-        % {'db': site.path('glance', 'glance.db'),
+        % {'db': site.database_url('glance'),
            'images': site.path('glance', 'images'),
            'swift_refs': site.path('glance', 'glance-swift.conf'),
            'staging': site.path('glance', 'staging'),
            'tasks': site.path('glance', 'tasks'),
-           'authtoken': _authtoken(site, 'glance'),
+           'authtoken': authtoken(site, 'glance'),
            'paste': site.glance_paste,
            'locks': site.path('glance', 'locks')})
 
@@ -219,9 +246,12 @@ def _swift_default(site, service):
            site.path('swift'), site.user, service))
 
 
+# devstack's order; tempurl, staticweb and container-quotas are what
+# Tempest's object-storage tests expect of a cloud.
 PROXY_PIPELINE = ('catch_errors gatekeeper healthcheck proxy-logging '
-                  'listing_formats authtoken keystoneauth copy dlo slo '
-                  'versioned_writes proxy-logging proxy-server')
+                  'listing_formats tempurl authtoken keystoneauth staticweb '
+                  'copy container-quotas dlo slo versioned_writes '
+                  'proxy-logging proxy-server')
 
 
 def proxy_server_conf(site):
@@ -233,7 +263,9 @@ def proxy_server_conf(site):
                           ('proxy-logging', 'proxy_logging'),
                           ('listing_formats', 'listing_formats'),
                           ('copy', 'copy'), ('dlo', 'dlo'), ('slo', 'slo'),
-                          ('versioned_writes', 'versioned_writes')))
+                          ('versioned_writes', 'versioned_writes'),
+                          ('tempurl', 'tempurl'), ('staticweb', 'staticweb'),
+                          ('container-quotas', 'container_quotas')))
     return (
         _swift_default(site, 'swift-proxy-server') +
         '[pipeline:main]\n'
@@ -244,11 +276,14 @@ def proxy_server_conf(site):
         '[filter:authtoken]\n'
         'paste.filter_factory = keystonemiddleware.auth_token:'
         'filter_factory\n'
+        # Anonymous reads of public containers reach keystoneauth.
+        'delay_auth_decision = true\n'
         '%s'
         '[filter:keystoneauth]\n'
         'use = egg:swift#keystoneauth\n'
         'operator_roles = admin, member\n'
-        % (PROXY_PIPELINE, _authtoken(site, 'swift')) + filters)
+        'reseller_admin_role = ResellerAdmin\n'
+        % (PROXY_PIPELINE, authtoken(site, 'swift')) + filters)
 
 
 def storage_server_conf(site, kind):
@@ -265,8 +300,12 @@ def storage_server_conf(site, kind):
         ''.join('[%s-%s]\n' % (kind, section) for section in sections))
 
 
+def make_folder(path):
+    os.makedirs(path, mode=0o750, exist_ok=True)
+
+
 def write(path, text):
-    os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
+    make_folder(os.path.dirname(path))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     with os.fdopen(fd, 'w') as conf:
         conf.write(text)

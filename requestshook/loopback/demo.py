@@ -10,16 +10,20 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The demo: the stack up, the seed scenarios, one page each, the stack down.
+"""The demo: the stack up, the scenarios, one page each, the stack down.
 
+Two parts: ``image`` (the life of one image: keystone, glance, swift) and
+``compute`` (the life of one server: nova, placement, neutron, RabbitMQ).
 The pages are made by ``requestshook doc`` from the shared log, as a user
-would make them; the log itself is copied next to them.
+would make them, one folder per scenario under one top ``index.md``; the
+log itself is copied next to them.
 """
 
 import os
 import shutil
 import subprocess
 
+from requestshook.loopback import computescenarios
 from requestshook.loopback import progress
 from requestshook.loopback import scenarios
 from requestshook.loopback import stack as stack_module
@@ -43,34 +47,64 @@ def write_page(stack, result, folder):
             out.write(output + '\n')
 
 
-def write_index(output, results):
-    lines = ['# requestshook demo: the life of one image', '',
-             'Real keystone, glance-api and swift on 127.0.0.1, driven by '
-             'the real `openstack` CLI, recorded by requestshook.', '']
-    for result in results:
-        lines.append('- [%s](%s/index.md) (`%s`)'
-                     % (result.title, result.name, result.command))
+PARTS = ('image', 'compute')
+SECTIONS = {
+    'image': ('The life of one image',
+              'keystone, glance-api and swift.'),
+    'compute': ('The life of one server',
+                'nova-api, nova-conductor, nova-scheduler, nova-compute '
+                '(fake driver), placement and neutron-server, with the RPC '
+                'hops through RabbitMQ. A cast\'s work goes on after the '
+                'caller\'s HTTP answer: the pages draw it inside the flow '
+                'that caused it.'),
+}
+
+
+def write_index(output, parts):
+    """The top page; ``parts`` maps a part to its results, in order."""
+    lines = ['# requestshook demo', '',
+             'A real OpenStack on 127.0.0.1, driven by the real `openstack` '
+             'CLI, recorded by requestshook. Each command is one flow; its '
+             'folder holds the pages `requestshook doc` wrote.', '']
+    for part, results in parts.items():
+        title, services = SECTIONS[part]
+        lines += ['## %s' % title, '', services, '']
+        for result in results:
+            lines.append('- [%s](%s/index.md) (`%s`)'
+                         % (result.title, result.name, result.command))
+        lines.append('')
     with open(os.path.join(output, 'index.md'), 'w') as page:
-        page.write('\n'.join(lines) + '\n')
+        page.write('\n'.join(lines))
 
 
-def run(output):
-    """The whole demo; returns the exit status."""
+def _say_ran(result):
+    progress.say('ran %s (exit %d)' % (result.command, result.status))
+
+
+def run(output, only=None):
+    """The whole demo (or the part ``only`` names); the exit status."""
+    parts = [only] if only else list(PARTS)
     output = os.path.abspath(output)
     os.makedirs(output, exist_ok=True)
     venv = venv_module.ensure()
-    with stack_module.Stack(venv) as stack:
-        scenarios_folder = os.path.join(stack.root, 'files')
-        done = scenarios.run(
-            stack, scenarios_folder,
-            on_result=lambda r: progress.say('ran %s (exit %d)'
-                                             % (r.command, r.status)))
-        for result in done.results.values():
-            folder = os.path.join(output, result.name)
-            progress.say('writing %s' % folder)
-            shutil.rmtree(folder, ignore_errors=True)
-            write_page(stack, result, folder)
-        write_index(output, done.results.values())
+    done = {}
+    with stack_module.Stack(venv,
+                            with_compute='compute' in parts) as stack:
+        files = os.path.join(stack.root, 'files')
+        if 'image' in parts:
+            done['image'] = scenarios.run(stack, os.path.join(files, 'image'),
+                                          on_result=_say_ran)
+        if 'compute' in parts:
+            done['compute'] = computescenarios.run(
+                stack, os.path.join(files, 'compute'), on_result=_say_ran)
+        for part in parts:
+            for result in done[part].results.values():
+                folder = os.path.join(output, result.name)
+                progress.say('writing %s' % folder)
+                shutil.rmtree(folder, ignore_errors=True)
+                write_page(stack, result, folder)
+        write_index(output, {part: list(done[part].results.values())
+                             for part in parts})
         shutil.copyfile(stack.log_file,
                         os.path.join(output, 'requestshook.log'))
     progress.say('done: %s (one folder per scenario: %s)'

@@ -76,6 +76,35 @@ class Child(object):
             pass
 
 
+def stop_together(children, grace=10.0):
+    """Stop several children at once: SIGTERM to all, then wait for all.
+
+    Returns the names of those that needed SIGKILL.
+    """
+    signalled = []
+    for child in children:
+        if child in _running:
+            _running.remove(child)
+        leader_start = start_time(child.pid)
+        if leader_start is not None and leader_start != child.started:
+            continue
+        try:
+            os.killpg(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        signalled.append(child)
+    deadline = time.monotonic() + grace
+    while signalled and time.monotonic() < deadline:
+        for child in list(signalled):
+            _reap(child.pid)
+            if not _group_alive(child.pid):
+                signalled.remove(child)
+        time.sleep(0.1)
+    for child in signalled:
+        kill_group(child.pid, child.started, grace=0)
+    return [child.name for child in signalled]
+
+
 def tail(path, lines=25):
     """The last ``lines`` of a log, for an error message."""
     try:

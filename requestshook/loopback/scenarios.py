@@ -102,6 +102,25 @@ class ScenarioFailed(Exception):
     """An ``openstack`` command of a scenario failed."""
 
 
+def run_command(stack, outcome, name, title, argv, record=True,
+                on_result=None):
+    """One scenario's command, its :class:`Result` kept in ``outcome``.
+
+    Raises :class:`ScenarioFailed` when it fails.
+    """
+    done = stack.openstack(argv, record=record, cwd=outcome.folder)
+    result = Result(name, title, argv, done.trace_id, done.returncode,
+                    done.stdout, done.stderr)
+    outcome.results[name] = result
+    if on_result:
+        on_result(result)
+    if done.returncode or (record and not done.trace_id):
+        raise ScenarioFailed('%s failed (exit %d):\n%s%s'
+                             % (result.command, done.returncode,
+                                done.stdout, done.stderr))
+    return result
+
+
 def run(stack, folder, on_result=None, record=True):
     """Run every scenario on ``stack``; files go to ``folder``.
 
@@ -117,17 +136,8 @@ def run(stack, folder, on_result=None, record=True):
         qcow2.write(outcome.image_file, os.urandom(PAYLOAD_BYTES))
 
     def one(name, title, argv):
-        done = stack.openstack(argv, record=record, cwd=folder)
-        result = Result(name, title, argv, done.trace_id, done.returncode,
-                        done.stdout, done.stderr)
-        outcome.results[name] = result
-        if on_result:
-            on_result(result)
-        if done.returncode or (record and not done.trace_id):
-            raise ScenarioFailed('%s failed (exit %d):\n%s%s'
-                                 % (result.command, done.returncode,
-                                    done.stdout, done.stderr))
-        return result
+        return run_command(stack, outcome, name, title, argv, record,
+                           on_result)
 
     created = one(*CREATE, argv=create_argv())
     outcome.image_id = json.loads(created.stdout)['id']

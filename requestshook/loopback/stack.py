@@ -12,15 +12,16 @@
 
 """Bring the loopback stack up and down.
 
-:class:`Stack` writes the configs (:mod:`.configs`), bootstraps keystone,
-glance and swift with their own tools, puts requestshook in place with
-requestshook's own tools, starts every service on 127.0.0.1, waits until
-each answers, registers glance and swift in the catalog, and stops exactly
-what it started (:mod:`.processes`), also after a failure.
+:class:`Stack` writes the configs (:mod:`.configs`,
+:mod:`.computeconfigs`), starts MariaDB and RabbitMQ (:mod:`.backends`),
+bootstraps keystone, glance, swift, nova and neutron with their own
+tools, puts requestshook in place with requestshook's own tools, starts
+every service on 127.0.0.1, waits until each answers, registers them in
+the catalog, and stops exactly what it started (:mod:`.processes`), also
+after a failure.  The compute part (:mod:`.compute`) is optional.
 """
 
 import concurrent.futures
-import grp
 import json
 import os
 import re
@@ -32,7 +33,11 @@ import time
 import urllib.error
 import urllib.request
 
+from requestshook.loopback import backends
+from requestshook.loopback import compute
 from requestshook.loopback import configs
+from requestshook.loopback import debian
+from requestshook.loopback import imagepart
 from requestshook.loopback import processes
 from requestshook.loopback import progress
 
@@ -51,9 +56,10 @@ class StackError(Exception):
 
 
 class Stack(object):
-    """Real keystone, glance and swift on 127.0.0.1 with requestshook.
+    """Real keystone, glance, swift (and compute) on 127.0.0.1.
 
     Use as a context manager, or call :meth:`up` and :meth:`down`.
+    ``with_compute`` adds nova, placement, neutron-server and RabbitMQ.
     A new temporary folder, ``root``, holds every config, the databases,
     the swift device, the services' output under ``logs/`` and the
     shared requestshook log; it is removed by :meth:`down` unless
@@ -61,8 +67,12 @@ class Stack(object):
     process exits (``python -m requestshook.loopback up``).
     """
 
-    def __init__(self, venv, detach=False, keep_root=False):
+    Error = StackError
+
+    def __init__(self, venv, detach=False, keep_root=False,
+                 with_compute=True):
         self.venv = venv
+        self.with_compute = with_compute
         self.root = tempfile.mkdtemp(prefix='requestshook-stack-')
         self.keep_root = keep_root
         self.detach = detach
@@ -116,7 +126,7 @@ class Stack(object):
     def _log(self, name):
         return self.site.path('logs', name + '.log')
 
-    def _run(self, name, argv, env=None, cwd=None, ok=(0,)):
+    def run_step(self, name, argv, env=None, cwd=None, ok=(0,)):
         status = processes.run(argv, env or self.env(), self._log(name),
                                COMMAND_TIMEOUT, cwd=cwd)
         if status not in ok:
@@ -128,7 +138,8 @@ class Stack(object):
         """Run lists of commands: the lists at once, each list in order."""
         def run_chain(chain):
             for step in chain:
-                self._run(*step[:2], **step[2] if len(step) > 2 else {})
+                self.run_step(*step[:2],
+                              **step[2] if len(step) > 2 else {})
 
         with concurrent.futures.ThreadPoolExecutor(len(chains)) as pool:
             for future in [pool.submit(run_chain, chain) for chain in chains]:
@@ -164,10 +175,15 @@ class Stack(object):
                               self.venv.shipped('glance',
                                                 'glance-api-paste.ini'),
                               capture_enabled=False)
+            if self.with_compute:
+                compute.write_configs(self)
             self._insert_filters()
+            self._start_backends()
             self._bootstrap()
             self._start_services()
             self._register_catalog()
+            if self.with_compute:
+                self._finish_compute()
             self.set_capture(True)
             self._write_state()
         except BaseException:
@@ -177,116 +193,97 @@ class Stack(object):
             progress.say('the stack did not come up; its files stay in %s'
                          % self.root)
             raise
-        progress.say('stack up in %.0fs: keystone %s, glance-api %s, '
-                     'swift %s' % (time.monotonic() - started,
-                                   self.site.url('keystone'),
-                                   self.site.url('glance-api'),
-                                   self.site.url('swift-proxy-server')))
+        progress.say('stack up in %.0fs: %s' % (
+            time.monotonic() - started,
+            ', '.join('%s %s' % (name, self.site.url(name))
+                      for name in configs.MAPPED_SERVICES
+                      if name in self._ready_urls)))
         return self
 
     def _insert_filters(self):
-        progress.say('inserting the requestshook filter into glance-api and '
-                     'swift-proxy-server paste pipelines')
-        for path, name in ((self.site.glance_paste, 'glance-api'),
-                           (self.site.swift_conf('proxy'),
-                            'swift-proxy-server')):
-            self._run('paste-insert-' + name,
-                      [self.venv.bin('requestshook'), 'paste', 'insert', path,
-                       '--service-name', name])
+        pastes = imagepart.paste_files(self.site)
+        if self.with_compute:
+            pastes += compute.paste_files(self.site)
+        progress.say('inserting the requestshook filter into the paste '
+                     'pipelines of %s' % ', '.join(n for _, n in pastes))
+        for path, name in pastes:
+            self.run_step('paste-insert-' + name,
+                          [self.venv.bin('requestshook'), 'paste', 'insert',
+                           path, '--service-name', name])
+
+    def _start_backends(self):
+        try:
+            wanted = backends.choose(self, self.with_compute)
+        except debian.Missing as missing:
+            raise StackError('the compute part needs MariaDB and RabbitMQ: '
+                             '%s' % missing)
+        if 'rabbitmq' in wanted:
+            backends.start_rabbitmq(self)
+        if 'mariadb' in wanted:
+            names = ['keystone', 'glance']
+            if self.with_compute:
+                names += compute.databases()
+            backends.start_mariadb(self, names)
 
     def _bootstrap(self):
-        progress.say('bootstrapping keystone (sqlite, fernet), glance '
-                     '(sqlite) and swift (rings, one replica) in parallel')
-        keystone_conf = self.site.path('keystone', 'keystone.conf')
-        manage = [self.venv.bin('keystone-manage'), '--config-file',
-                  keystone_conf]
-        owner = ['--keystone-user', self.site.user, '--keystone-group',
-                 grp.getgrgid(os.getgid()).gr_name]
-        identity = self.site.auth_url
-        bootstrap = manage + [
-            'bootstrap', '--bootstrap-region-id', 'RegionOne',
-            '--bootstrap-admin-url', identity,
-            '--bootstrap-internal-url', identity,
-            '--bootstrap-public-url', identity]
-        chains = [
-            [('keystone-db-sync', manage + ['db_sync']),
-             ('keystone-bootstrap', bootstrap, {'env': self.env(
-                 OS_BOOTSTRAP_PASSWORD=self.site.passwords['admin'])})],
-            [('keystone-fernet-setup', manage + ['fernet_setup'] + owner)],
-            [('keystone-credential-setup',
-              manage + ['credential_setup'] + owner)],
-            [('glance-db-sync', [self.venv.bin('glance-manage'),
-                                 '--config-file',
-                                 self.site.path('glance', 'glance-api.conf'),
-                                 'db_sync'])],
-        ]
-        ports = {'account': 'swift-account-server',
-                 'container': 'swift-container-server',
-                 'object': 'swift-object-server'}
-        for kind, service in sorted(ports.items()):
-            builder = [self.venv.bin('swift-ring-builder'),
-                       self.site.path('swift', kind + '.builder')]
-            device = 'r1z1-127.0.0.1:%d/d1' % self.site.ports[service]
-            cwd = {'cwd': self.site.path('swift')}
-            # rebalance exits 1 for a mere warning.
-            chains.append([
-                ('ring-%s-create' % kind, builder + ['create', '10', '1',
-                                                     '1'], cwd),
-                ('ring-%s-add' % kind, builder + ['add', device, '1'], cwd),
-                ('ring-%s-rebalance' % kind, builder + ['rebalance'],
-                 dict(cwd, ok=(0, 1)))])
+        database = 'MariaDB' if self.site.mariadb else 'SQLite'
+        progress.say('bootstrapping keystone (%s, fernet), glance (%s), '
+                     'swift (rings, one replica)%s in parallel'
+                     % (database, database,
+                        ', nova and neutron (MariaDB)' if self.with_compute
+                        else ''))
+        chains = imagepart.bootstrap_chains(self)
+        if self.with_compute:
+            chains += compute.bootstrap_chains(self)
         self._run_chains(chains)
 
-    def _start(self, name, argv, ready_url, **extra_env):
-        progress.say('starting %s on %s' % (name, ready_url))
+    def start_child(self, name, argv, ready_url=None, **extra_env):
+        """Start a service; ``ready_url`` is waited for by the stack."""
+        progress.say('starting %s%s' % (name, ' on %s' % ready_url
+                                        if ready_url else ''))
         child = processes.Child(
             name, argv, self.env(REQUESTSHOOK_ENABLE=name, **extra_env),
             self._log(name), cwd=self.root, detach=self.detach)
         self.children.append(child)
-        self._ready_urls[name] = ready_url
+        if ready_url:
+            self._ready_urls[name] = ready_url
+        return child
 
-    def _gunicorn(self, name, target):
+    def child(self, name):
+        return [child for child in self.children if child.name == name][0]
+
+    def check_alive(self, child):
+        if not child.alive():
+            raise StackError('%s exited (status %s); %s ends with:\n%s'
+                             % (child.name, child.process.returncode,
+                                child.log_path,
+                                processes.tail(child.log_path)))
+
+    def fail_not_ready(self, child, what):
+        raise StackError('%s: no %s within %ds; %s ends with:\n%s'
+                         % (child.name, what, READY_TIMEOUT,
+                            child.log_path, processes.tail(child.log_path)))
+
+    def gunicorn(self, name, target):
         return [self.venv.bin('gunicorn'),
                 '--bind', '127.0.0.1:%d' % self.site.ports[name],
                 '--workers', '1', '--threads', '4', '--timeout', '300',
                 '--name', name, target]
 
     def _start_services(self):
-        site = self.site
-        self._start('keystone',
-                    self._gunicorn('keystone',
-                                   'requestshook.wsgi:application'),
-                    site.url('keystone') + '/v3',
-                    REQUESTSHOOK_WSGI_APP='keystone.wsgi.api:application',
-                    REQUESTSHOOK_SERVICE_NAME='keystone',
-                    OS_KEYSTONE_CONFIG_DIR=site.path('keystone'))
-        for kind in ('account', 'container', 'object'):
-            name = 'swift-%s-server' % kind
-            self._start(name, [self.venv.bin(name), site.swift_conf(kind),
-                               '-v'],
-                        site.url(name) + '/recon/version')
-        self._start('swift-proxy-server',
-                    [self.venv.bin('swift-proxy-server'),
-                     site.swift_conf('proxy'), '-v'],
-                    site.url('swift-proxy-server') + '/healthcheck')
-        self._start('glance-api',
-                    self._gunicorn('glance-api',
-                                   'glance.wsgi.api:application'),
-                    site.url('glance-api') + '/healthcheck',
-                    OS_GLANCE_CONFIG_DIR=site.path('glance'))
+        imagepart.start_services(self)
+        if self.with_compute:
+            compute.start_services(self)
         for child in self.children:
-            self._wait_ready(child)
+            if child.name in self._ready_urls:
+                self._wait_ready(child)
 
     def _wait_ready(self, child):
         progress.say('waiting for %s' % child.name)
         url = self._ready_urls[child.name]
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            if not child.alive():
-                raise StackError('%s exited (status %s); %s ends with:\n%s'
-                                 % (child.name, child.process.returncode,
-                                    child.log_path,
-                                    processes.tail(child.log_path)))
+            self.check_alive(child)
             try:
                 urllib.request.urlopen(url, timeout=2).close()
                 return
@@ -294,34 +291,18 @@ class Stack(object):
                 return    # it answers: ready, whatever the status
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
-        raise StackError('%s did not answer %s within %ds; %s ends with:\n%s'
-                         % (child.name, url, READY_TIMEOUT,
-                            child.log_path, processes.tail(child.log_path)))
+        self.fail_not_ready(child, 'answer on %s' % url)
 
     def catalog_commands(self):
         site = self.site
-        commands = [
-            'project create --domain default service',
-            'project create --domain default demo',
-        ]
-        for user in ('glance', 'swift'):
-            commands += [
-                'user create --domain default --password=%s %s'
-                % (site.passwords[user], user),
-                'role add --project service --user %s admin' % user]
-        for name, kind, url in (
-                ('glance', 'image', site.url('glance-api')),
-                ('swift', 'object-store',
-                 site.url('swift-proxy-server') + '/v1/AUTH_%(project_id)s')):
-            commands.append('service create --name %s %s' % (name, kind))
-            commands += ['endpoint create --region RegionOne %s %s %s'
-                         % (kind, interface, url)
-                         for interface in ('public', 'internal', 'admin')]
+        commands = imagepart.catalog_commands(site)
+        if self.with_compute:
+            commands += compute.catalog_commands(site)
         return commands
 
     def _register_catalog(self):
-        progress.say('registering glance and swift in the catalog, users '
-                     'glance and swift, project demo')
+        progress.say('registering the services in the catalog, their '
+                     'users, project demo')
         commands = self.catalog_commands()
         # One interactive process for all: it exits 1 at the end of its
         # input even when every command worked, so read what it printed.
@@ -334,6 +315,16 @@ class Stack(object):
                              'created; openstack said:\n%s\n%s'
                              % (created, expected, done.stdout[-3000:],
                                 done.stderr[-3000:]))
+
+    def _finish_compute(self):
+        backends.wait_rabbitmq(self)
+        compute.start_daemons(self)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            commands = [pool.submit(compute.create_flavor, self),
+                        pool.submit(compute.warm_up_neutron, self)]
+            compute.start_compute(self)
+            for command in commands:
+                command.result()
 
     def write_openrc(self):
         """A file to source for the CLI and requestshook of this stack."""
@@ -357,9 +348,17 @@ class Stack(object):
     # -- bringing down -----------------------------------------------------
 
     def down(self):
-        for child in reversed(self.children):
-            progress.say('stopping %s' % child.name)
-            child.stop()
+        """Stop the services at once, then MariaDB, RabbitMQ and epmd."""
+        services = [child for child in self.children
+                    if child.name not in backends.NAMES]
+        for group in (services, [child for child in self.children
+                                 if child not in services]):
+            if group:
+                progress.say('stopping %s' % ', '.join(c.name for c in group))
+            killed = processes.stop_together(group)
+            if killed:
+                progress.say('killed (did not stop within 10 s): %s'
+                             % ', '.join(killed))
         self.children = []
         if not self.keep_root:
             shutil.rmtree(self.root, ignore_errors=True)

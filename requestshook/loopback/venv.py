@@ -40,6 +40,12 @@ PINNED = (
     'openstacksdk==4.22.0',
     'keystonemiddleware==13.0.1',
     'gunicorn==27.0.1',
+    'nova==34.0.0',
+    'openstack-placement==16.0.0',
+    'neutron==29.0.0',
+    'osc-placement==4.9.1',
+    'PyMySQL==1.1.2',
+    'uwsgi==2.0.31',
 )
 
 ENV_VENV = 'REQUESTSHOOK_STACK_VENV'

@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""One real keystone + glance + swift stack for the whole session.
+"""One real stack (keystone, glance, swift, nova, placement, neutron) for
+the whole session.
 
 The stack venv is built on first use (a few minutes) and cached; see
 doc/source/functional.rst.
@@ -20,6 +21,7 @@ import os
 
 import pytest
 
+from requestshook.loopback import computescenarios
 from requestshook.loopback import processes
 from requestshook.loopback import scenarios
 from requestshook.loopback import stack as stack_module
@@ -48,13 +50,33 @@ class Unrecorded(object):
         self.log_size_after = log_size_after
 
 
-@pytest.fixture(scope='session')
-def unrecorded(stack, recorded):
+def _unrecorded(stack, run_again):
     stack.set_capture(False)
     try:
         before = os.path.getsize(stack.log_file)
-        again = scenarios.run(stack, recorded.folder, record=False)
+        again = run_again()
         after = os.path.getsize(stack.log_file)
     finally:
         stack.set_capture(True)
     return Unrecorded(again, before, after)
+
+
+@pytest.fixture(scope='session')
+def unrecorded(stack, recorded):
+    return _unrecorded(stack, lambda: scenarios.run(
+        stack, recorded.folder, record=False))
+
+
+@pytest.fixture(scope='session')
+def compute_recorded(stack, tmp_path_factory):
+    """Every compute scenario once, each recorded as one flow."""
+    return computescenarios.run(
+        stack, str(tmp_path_factory.mktemp('compute-scenarios')))
+
+
+@pytest.fixture(scope='session')
+def compute_unrecorded(stack, compute_recorded):
+    """The compute scenarios again (same server name, same image), off."""
+    return _unrecorded(stack, lambda: computescenarios.run(
+        stack, compute_recorded.folder, record=False,
+        image_id=compute_recorded.image_id))
