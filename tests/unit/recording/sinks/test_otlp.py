@@ -294,3 +294,66 @@ def test_the_traceparent_of_an_otel_client_is_continued(tmp_path,
 class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
     def log_message(self, *args):
         pass
+
+
+OTEL_SERVICE_AND_HOOKED_CLIENT = textwrap.dedent('''
+    import json, sys, threading, wsgiref.simple_server
+    from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+        InMemorySpanExporter)
+
+    import requestshook
+
+    exported = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exported))
+
+    def hello(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'hello']
+
+    class Quiet(wsgiref.simple_server.WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = wsgiref.simple_server.make_server(
+        '127.0.0.1', 0, OpenTelemetryMiddleware(
+            hello, tracer_provider=provider), handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    recorder = requestshook.enable(service_name='hooked-cli',
+                                   config_file=sys.argv[1])
+    import requests
+    answer = requests.get('http://127.0.0.1:%d/x' % server.server_port)
+    server.shutdown()
+    span, = exported.get_finished_spans()
+    print(json.dumps({
+        'status': answer.status_code,
+        'trace': '%032x' % span.context.trace_id,
+        'parent': '%016x' % span.parent.span_id}))
+''')
+
+
+def test_an_otel_service_continues_requestshooks_trace(tmp_path, collector):
+    pytest.importorskip('opentelemetry.instrumentation.wsgi')
+    config = tmp_path / 'rh.conf'
+    config.write_text(
+        '[DEFAULT]\nlog_file = %s\nfilters_file = %s\nsinks = file, otlp\n'
+        'otlp_endpoint = %s\nemit_traceparent = true\n'
+        % (tmp_path / 'rh.log', tmp_path / 'none.json', collector.endpoint))
+    done = subprocess.run(
+        [sys.executable, '-c', OTEL_SERVICE_AND_HOOKED_CLIENT, str(config)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env={key: value for key, value in os.environ.items()
+             if not key.startswith(('REQUESTSHOOK_', 'OTEL_'))})
+    assert done.returncode == 0, done.stderr
+    otel = json.loads(done.stdout)
+    assert otel['status'] == 200
+    logged = [event.decode(line) for line in
+              (tmp_path / 'rh.log').read_bytes().splitlines()]
+    assert otel['trace'] == logged[0]['trace']
+    assert otel['parent'] == w3c.client_span_id(logged[0]['id'])
+    (_, ours), = collector.wait_spans(1)
+    assert ours.span_id.hex() == otel['parent']
+    assert ours.trace_id.hex() == otel['trace']
