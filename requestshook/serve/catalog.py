@@ -50,7 +50,7 @@ class IndexedFlow(index.FlowSummary):
     """A flow summary that also knows where its lines are."""
 
     __slots__ = ('positions', 'generations', 'paths', 'statuses',
-                 'request_ids', 'unreadable', 'forgotten')
+                 'request_ids', 'hop_ids', 'unreadable', 'forgotten')
 
     def __init__(self, key, number, record):
         super(IndexedFlow, self).__init__(key, number, record)
@@ -59,6 +59,7 @@ class IndexedFlow(index.FlowSummary):
         self.paths = {}
         self.statuses = set()
         self.request_ids = []
+        self.hop_ids = []
         self.unreadable = 0     # lines beyond MAX_FLOW_EVENTS
         self.forgotten = False
 
@@ -130,25 +131,29 @@ class Catalog(object):
             self._changed(touched)
 
     def _flow_of(self, record):
+        # hop_flows holds keys, not flows: a forgotten flow is not kept
+        # alive by its hops.
+        flows = self.flows
         hop_id = record.get('id')
-        flow = self.hop_flows.get(hop_id)
-        if flow is not None and not flow.forgotten:
+        flow = flows.get(self.hop_flows.get(hop_id))
+        if flow is not None:
             return flow, False
         parent = record.get('parent')
-        flow = self.hop_flows.get(parent) if parent else None
-        if flow is None or flow.forgotten:
+        flow = flows.get(self.hop_flows.get(parent)) if parent else None
+        if flow is None:
             key = record.get('trace') or (
                 None if parent else lone_key(record)) or parent
-            flow = self.flows.get(key)
+            flow = flows.get(key)
             if flow is None:
                 self.count += 1
-                flow = self.flows[key] = IndexedFlow(key, self.count,
-                                                     record)
+                flow = flows[key] = IndexedFlow(key, self.count, record)
         if hop_id:
             if len(self.hop_flows) >= self.remembered_hops:
                 for old in list(self.hop_flows)[:len(self.hop_flows) // 2]:
                     del self.hop_flows[old]
-            self.hop_flows[hop_id] = flow
+            self.hop_flows[hop_id] = flow.key
+            if len(flow.hop_ids) < MAX_FLOW_EVENTS:
+                flow.hop_ids.append(hop_id)
         flow.hops += 1
         return flow, True
 
@@ -200,9 +205,13 @@ class Catalog(object):
         for request_id in flow.request_ids:
             if self.by_request_id.get(request_id) == flow.key:
                 del self.by_request_id[request_id]
+        for hop_id in flow.hop_ids:
+            if self.hop_flows.get(hop_id) == flow.key:
+                del self.hop_flows[hop_id]
         for generation in flow.generations:
             self._release(generation)
         flow.positions = array.array('Q')
+        flow.hop_ids = []
 
     def _release(self, generation):
         self.generation_users[generation] -= 1

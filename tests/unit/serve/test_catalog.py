@@ -111,6 +111,10 @@ def test_memory_is_bounded_the_oldest_flows_are_forgotten():
     assert catalog.find_request_id(first_ids[0]) is None
     assert len(catalog.by_request_id) == sum(
         len(f.request_ids) for f in catalog.flows.values())
+    # So are their hops: only the kept flows' hops are remembered.
+    assert set(catalog.hop_flows.values()) == set(catalog.flows)
+    assert len(catalog.hop_flows) == sum(
+        f.hops for f in catalog.flows.values())
     # Generation 1 is closed once no kept flow points into it.
     assert unused == [1]
 
