@@ -16,7 +16,7 @@ Routes (GET and HEAD only; the server writes nothing)::
 
     /                          the page (static/index.html)
     /static/NAME               serve.js, serve.css, mermaid.min.js
-    /api/flows?service=&path=&status=&trace=
+    /api/flows?service=&path=&status=&trace=&limit=
                                the newest flows passing the filters
     /api/flows/KEY             one flow: diagram, steps, variables
     /api/flows/KEY/har         the flow as HAR (a download)

@@ -31,6 +31,7 @@ from requestshook.render import sequence as sequence_module
 from requestshook.serve import files
 
 LIST_LIMIT = 200
+MAX_LIST_LIMIT = 5000
 FILTERS = ('service', 'path', 'status', 'trace')
 
 
@@ -72,16 +73,28 @@ def matches(flow, filters):
     return True
 
 
-def listing(catalog, filters, limit=LIST_LIMIT):
-    """The newest flows passing ``filters``, and how many there are."""
+def _limit(value):
+    try:
+        return max(0, min(int(value), MAX_LIST_LIMIT))
+    except (TypeError, ValueError):
+        return LIST_LIMIT
+
+
+def listing(catalog, filters):
+    """The newest flows passing ``filters``, and how many there are.
+
+    ``filters['limit']`` says how many rows at most (default 200).
+    """
+    limit = _limit(filters.get('limit'))
     shown = []
     matched = 0
-    for flow in catalog.newest_first():
-        if matches(flow, filters):
-            matched += 1
-            if len(shown) < limit:
-                shown.append(row(flow))
+    # Under the lock: the indexer adds to the flows' sets meanwhile.
     with catalog.lock:
+        for flow in catalog.newest_first():
+            if matches(flow, filters):
+                matched += 1
+                if len(shown) < limit:
+                    shown.append(row(flow))
         progress = dict(catalog.progress)
         forgotten = catalog.forgotten
         version = catalog.version

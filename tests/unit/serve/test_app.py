@@ -123,6 +123,14 @@ def test_filters(served, query, roots):
     assert data['matched'] == len(roots)
 
 
+def test_limit(served):
+    server, _path, _log = served
+    _status, data = _json(server, '/api/flows?limit=1')
+    assert len(data['flows']) == 1 and data['matched'] == 3
+    _status, data = _json(server, '/api/flows?limit=x')
+    assert len(data['flows']) == 3
+
+
 def test_filter_by_trace_prefix(served):
     server, path, _log = served
     key = _cli_flow(path, '2').key
