@@ -48,8 +48,9 @@ KNOWN_FAILURES = {
 }
 
 PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
-_STATUS = {'success': PASSED, 'xfail': PASSED, 'fail': FAILED,
-           'uxsuccess': FAILED, 'skip': SKIPPED}
+# subunit2csv's statuses ('fail' in older python-subunit).
+_STATUS = {'success': PASSED, 'xfail': PASSED, 'failure': FAILED,
+           'fail': FAILED, 'uxsuccess': FAILED, 'skip': SKIPPED}
 _TEST_ATTRIBUTES = re.compile(r'\[[^\]]*\]$')
 
 

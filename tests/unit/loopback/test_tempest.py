@@ -23,9 +23,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 
 CSV = """test,status,start_time,stop_time
 "tempest.api.image.v2.test_images.A.test_one[id-1,smoke]",success,t,t
-tempest.api.image.v2.test_images.A.test_two[id-2],fail,t,t
+tempest.api.image.v2.test_images.A.test_two[id-2],failure,t,t
 tempest.api.identity.B.test_three[id-3],skip,t,t
 setUpClass (tempest.api.object_storage.C),fail,t,t
+tempest.api.identity.B.test_five,uxsuccess,t,t
 tempest.api.identity.B.test_four,exists,t,t
 """
 
@@ -35,7 +36,8 @@ def test_parse_results_strips_attributes_and_maps_status():
         'tempest.api.image.v2.test_images.A.test_one': tempest.PASSED,
         'tempest.api.image.v2.test_images.A.test_two': tempest.FAILED,
         'tempest.api.identity.B.test_three': tempest.SKIPPED,
-        'setUpClass (tempest.api.object_storage.C)': tempest.FAILED}
+        'setUpClass (tempest.api.object_storage.C)': tempest.FAILED,
+        'tempest.api.identity.B.test_five': tempest.FAILED}
 
 
 def test_comparison_flags_differences_and_unexplained_failures(
