@@ -43,6 +43,7 @@ import datetime
 import json
 import os
 import socket
+import time
 
 FORMAT_VERSION = 1
 
@@ -91,13 +92,22 @@ def new_id():
     return os.urandom(16).hex()
 
 
+# The second of the last timestamp made now and its text up to the ".".
+_this_second = (None, '')
+
+
 def timestamp(when=None):
     """UTC ISO 8601 with microseconds and a ``Z``, as the log stores it."""
-    if when is None:
-        moment = datetime.datetime.now(datetime.timezone.utc)
-    else:
+    if when is not None:
         moment = datetime.datetime.fromtimestamp(when, datetime.timezone.utc)
-    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+        return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    global _this_second
+    second, nanoseconds = divmod(time.time_ns(), 1000000000)
+    cached = _this_second
+    if cached[0] != second:
+        cached = _this_second = (second, time.strftime(
+            '%Y-%m-%dT%H:%M:%S.', time.gmtime(second)))
+    return '%s%06dZ' % (cached[1], nanoseconds // 1000)
 
 
 def parse_timestamp(text):
