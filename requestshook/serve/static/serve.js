@@ -307,9 +307,20 @@
         scheduleFlow();
       }
     });
+    var greeted = false;
     source.addEventListener('hello', function (e) {
       body.dataset.version = String(JSON.parse(e.data).version);
       body.dataset.live = 'yes';
+      if (greeted) {     // reconnected: what changed meanwhile is unknown
+        if (body.dataset.view === 'list') { scheduleList(); }
+        else { scheduleFlow(); }
+      }
+      greeted = true;
+    });
+    source.addEventListener('error', function () {
+      body.dataset.live = 'no';
+      document.getElementById('status').textContent =
+        'disconnected, retrying';
     });
   }
 
