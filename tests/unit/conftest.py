@@ -30,3 +30,18 @@ class Clock(object):
 @pytest.fixture
 def clock():
     return Clock()
+
+
+@pytest.fixture(params=['orjson', 'stdlib'])
+def json_backend(request, monkeypatch):
+    """Run a test with orjson (skipped if not installed), then without.
+
+    ``pytestmark = pytest.mark.usefixtures('json_backend')`` in a module
+    runs each of its tests on both paths of :mod:`requestshook.event`.
+    """
+    from requestshook import event
+    if request.param == 'stdlib':
+        monkeypatch.setattr(event, '_orjson', None)
+    elif event._orjson is None:
+        pytest.skip('orjson is not installed')
+    return request.param

@@ -17,6 +17,9 @@ import pytest
 
 from requestshook import event
 
+# Every test on both JSON paths of requestshook.event (conftest.py).
+pytestmark = pytest.mark.usefixtures('json_backend')
+
 
 def _request(**kw):
     args = dict(side=event.SERVER, hop_id=event.new_id(),

@@ -22,6 +22,9 @@ from requestshook import event
 from requestshook.recording import opts
 from requestshook.recording import redact
 
+# Every test on both JSON paths of requestshook.event (conftest.py).
+pytestmark = pytest.mark.usefixtures('json_backend')
+
 SECRET = 'S3cr3tV4lue'
 SECRET_ID = '0f4b9b5e-6bd3-4c1c-9bd8-2bd0e4cba2a1'
 

@@ -21,6 +21,9 @@ from requestshook import event
 from requestshook.recording import opts
 from requestshook.recording import redact
 
+# Every test on both JSON paths of requestshook.event (conftest.py).
+pytestmark = pytest.mark.usefixtures('json_backend')
+
 TOKEN = 'gAAAAABjmuecYFmRPQsVsMQG0ISfxCu8my-78UFyTsH3pvEyXoED6xdWFni'
 TOKEN_HASH = '{SHA256}' + hashlib.sha256(TOKEN.encode()).hexdigest()[:16]
 SECRET = 'S3cr3tV4lue'

@@ -300,3 +300,30 @@ def test_token_in_the_address_becomes_a_cookie(tmp_path):
             'Cookie': 'requestshook_token=wrong'})[0] == 401
     finally:
         server.stop()
+
+
+def test_logrotate_is_followed_and_old_flows_still_open(tmp_path):
+    path, log = _log(tmp_path)
+    server = _start(path)
+    try:
+        old_key = log.events[0]['trace']
+        # logrotate: the file moves away, the writers reopen a new one.
+        path.rename(str(path) + '.1')
+        later = sample.image_list(sample.LogMaker(start=1700000900.0))
+        later.write(str(path))
+        new_key = later.events[0]['trace']
+        deadline = time.monotonic() + 10
+        while server.catalog.get(new_key) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        _status, listing = _json(server, '/api/flows')
+        assert listing['total'] == 4
+        assert listing['flows'][0]['key'] == new_key
+        status, data = _json(server, '/api/flows/' + old_key)
+        assert status == 200
+        assert data['diagram'] == mermaid.render(
+            sequence_module.Sequence(_cli_flow(str(path) + '.1', '1')))
+        status, data = _json(server, '/api/flows/' + new_key)
+        assert status == 200 and data['calls'] == 4
+    finally:
+        server.stop()

@@ -1,0 +1,102 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The optional orjson path of requestshook.event gives what the stdlib's does.
+
+test_event.py runs every test on both paths; here the two are compared
+on the same inputs.
+"""
+
+import datetime
+import json
+
+import pytest
+
+from requestshook import event
+
+pytestmark = pytest.mark.skipif(event._orjson is None,
+                                reason='orjson is not installed')
+
+TEXTS = [
+    b'{"a": 1, "b": [true, false, null], "c": "\\u00e9\\n"}',
+    b'{"big": 123456789012345678901234567890, "neg": -9300000000000000000}',
+    b'[18446744073709551615, -9223372036854775808, 1e300, -0.0, 2.5e-8]',
+    b'{"a": NaN}', b'[Infinity]', b'{"a": 1e400}', b'[1, -1e999]',
+    b'"\\ud800"', b'"a\x01b"', b'\xef\xbb\xbf{"bom": 1}', b'"\xff"',
+    b'[' * 150 + b']' * 150, b'[' * 2000 + b']' * 2000,
+    b'{"a":1,"a":2}', b' {} ', b'[1,]', b'', b'not json',
+    '{"text": "given as str"}'.encode('utf-16'),
+    b'0.1234567890123456789', b'{"x": 12345678901234567}',
+]
+
+
+def _both(function, *args):
+    fast = function(*args)
+    saved, event._orjson = event._orjson, None
+    try:
+        return fast, function(*args)
+    finally:
+        event._orjson = saved
+
+
+def _same(fast, slow):
+    if slow is event.NOT_JSON:
+        return fast is event.NOT_JSON
+    return type(fast) is type(slow) and json.dumps(fast) == json.dumps(slow)
+
+
+@pytest.mark.parametrize('raw', TEXTS)
+def test_parse_json_gives_what_the_stdlib_gives(raw):
+    fast, slow = _both(event.parse_json, raw)
+    assert _same(fast, slow), (fast, slow)
+
+
+def test_long_integers_stay_exact_integers():
+    data = event.parse_json(b'{"id": 123456789012345678901234567890}')
+    assert data['id'] == 123456789012345678901234567890
+
+
+def _decoded(line):
+    return json.loads(line, parse_constant=lambda token: pytest.fail(token))
+
+
+EVENTS = [
+    {'event': 'request', 'ts': 1.5, 'x': [1, 'é', None, {'k': True}]},
+    {'event': 'request', 'd': float('nan'), 'parent': None},
+    {'event': 'request', 'body': {'data': {'x': [float('-inf')]}}},
+    {'event': 'request', 'when': datetime.datetime(2026, 1, 2, 3, 4, 5)},
+    {'event': 'request', 'raw': b'bytes', 'tuple': (1, 2)},
+    {'event': 'request', 'keys': {1: 'one', None: 'none'}},
+    {'event': 'request', 'big': 2 ** 70, 'small': -2 ** 70},
+    {'event': 'request', 'control': '\x00\x1f\x7f\u2028"\\'},
+    {'event': 'request', 'deep': json.loads('[' * 150 + ']' * 150)},
+]
+
+
+@pytest.mark.parametrize('made', EVENTS)
+def test_encode_writes_what_the_stdlib_writes(made):
+    fast, slow = _both(event.encode, made)
+    assert fast.endswith(b'\n') and fast.count(b'\n') == 1
+    assert _decoded(fast) == _decoded(slow)
+
+
+def test_lone_surrogates_fail_alike():
+    made = {'event': 'request', 'bad': '\ud800'}
+    for use_orjson in (True, False):
+        saved = event._orjson
+        if not use_orjson:
+            event._orjson = None
+        try:
+            with pytest.raises(UnicodeEncodeError):
+                event.encode(made)
+        finally:
+            event._orjson = saved
