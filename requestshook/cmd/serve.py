@@ -13,15 +13,22 @@
 """``requestshook serve``: watch the flows live in a browser."""
 
 import argparse
+import os
 import sys
 
-from requestshook.cmd import read as read_cmd
 from requestshook.reading import logpath
 from requestshook.reading import source as source_module
 from requestshook.serve import access as access_module
 from requestshook.serve import app
 from requestshook.serve import catalog as catalog_module
 from requestshook.serve import feeds
+
+TOKEN_ENV = 'REQUESTSHOOK_SERVE_TOKEN'
+LOG_HELP = ("a log to serve (repeat for several hosts' logs; .gz rotated "
+            "logs are read once). Default, as for the other readers: "
+            "$REQUESTSHOOK_LOG_FILE, else log_file of $REQUESTSHOOK_CONFIG "
+            "or /etc/requestshook/requestshook.conf, else %s, else "
+            "`requestshook record`'s per-user log" % logpath.DEFAULT_LOG)
 
 EPILOG = """\
 examples:
@@ -50,7 +57,7 @@ def register(subparsers):
     parser.add_argument('files', nargs='*', metavar='FILE',
                         help='logs to serve, as with --log')
     parser.add_argument('--log', action='append', default=[],
-                        metavar='PATH', dest='logs', help=read_cmd.LOG_HELP)
+                        metavar='PATH', dest='logs', help=LOG_HELP)
     parser.add_argument('--source', metavar='URL',
                         help='read the events from a Redis stream '
                         '(redis://host:port/db) instead of log files')
@@ -61,9 +68,11 @@ def register(subparsers):
                         '0 picks a free one); an address other than '
                         'loopback requires a token')
     parser.add_argument('--token', metavar='TOKEN',
+                        default=os.environ.get(TOKEN_ENV) or None,
                         help='the token a browser must give (?token=TOKEN '
-                        'once, then a cookie); default: none on loopback, '
-                        'a random one printed at start otherwise')
+                        'once, then a cookie); default: $%s (kept out of '
+                        'the process list), else none on loopback and a '
+                        'random one printed at start otherwise' % TOKEN_ENV)
     parser.add_argument('--max-flows', type=int,
                         default=catalog_module.MAX_FLOWS, metavar='N',
                         help='flows kept in the index; older ones are '

@@ -69,3 +69,9 @@ def test_files_and_source_are_exclusive(tmp_path, capsys):
 def test_source_must_be_redis(capsys):
     err = _error(capsys, ['serve', '--source', 'http://example.com'])
     assert 'redis://' in err
+
+
+def test_token_from_the_environment(monkeypatch):
+    monkeypatch.setenv('REQUESTSHOOK_SERVE_TOKEN', 's3cret')
+    args = main.build_parser().parse_args(['serve'])
+    assert args.token == 's3cret'
