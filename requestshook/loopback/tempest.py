@@ -93,7 +93,6 @@ def tempest_conf(site, compute=None):
             'admin_domain_name': 'Default',
             'use_dynamic_credentials': 'true',
             'create_isolated_networks': 'false',
-            'tempest_roles': 'member',
         },
         'identity': {
             'uri_v3': site.auth_url,
@@ -251,9 +250,10 @@ class TempestRun(object):
                 cwd=self.workspace, env=self._env(), stdout=out,
                 stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
         with open(subunit, 'rb') as stream:
+            # It exits 1 when a test failed: the CSV is what counts.
             csv_text = subprocess.run(
                 [self._bin('subunit2csv')], stdin=stream,
-                capture_output=True, check=True).stdout.decode()
+                capture_output=True).stdout.decode()
         results = parse_results(csv_text)
         progress.say('tempest (%s): %d tests in %.0fs'
                      % (label, len(results), time.monotonic() - started))
