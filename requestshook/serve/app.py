@@ -90,11 +90,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
-    def log_message(self, format, *args):
+    def log_request(self, code='-', size='-'):
         if self.server.verbose:
             # Never the query: it may hold the token.
-            http.server.BaseHTTPRequestHandler.log_message(
-                self, '%s', self.command + ' ' + self.path.split('?')[0])
+            self.log_message('%s %s %s', self.command,
+                             self.path.split('?')[0], code)
+
+    def log_error(self, format, *args):
+        self.log_message(format, *args)
 
     # Plumbing -------------------------------------------------------------
 
@@ -153,6 +156,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._route(parts.path, query)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception as exc:
+            # One page failing (a flow the renderers trip on) must not
+            # take the connection down without an answer.
+            self.log_error('%s failed: %s: %s', parts.path,
+                           type(exc).__name__, exc)
+            try:
+                self._error(500, '%s: %s' % (type(exc).__name__, exc))
+            except OSError:
+                pass
 
     def _route(self, path, query):
         if path in ('/', '/index.html'):

@@ -327,3 +327,21 @@ def test_logrotate_is_followed_and_old_flows_still_open(tmp_path):
         assert status == 200 and data['calls'] == 4
     finally:
         server.stop()
+
+
+def test_a_page_that_fails_answers_500(served, monkeypatch, capsys):
+    server, path, _log = served
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('renderer tripped')
+
+    monkeypatch.setattr(app.views, 'page', broken)
+    key = _cli_flow(path, '1').key
+    status, data = _json(server, '/api/flows/' + key)
+    assert status == 500
+    assert data == {'error': 'RuntimeError: renderer tripped'}
+    assert _json(server, '/api/flows')[0] == 200
+    err = capsys.readouterr().err
+    assert 'failed: RuntimeError: renderer tripped' in err
+    # Requests themselves are not logged unless --verbose.
+    assert 'GET /api/flows' not in err
