@@ -20,6 +20,7 @@ import urllib.parse
 
 import pytest
 
+from requestshook import event
 from requestshook.reading import index
 from requestshook.reading import sample
 from requestshook.reading import source
@@ -345,3 +346,30 @@ def test_a_page_that_fails_answers_500(served, monkeypatch, capsys):
     assert 'failed: RuntimeError: renderer tripped' in err
     # Requests themselves are not logged unless --verbose.
     assert 'GET /api/flows' not in err
+
+
+def test_several_hosts_logs_make_one_flow(tmp_path):
+    log = sample.image_create()
+    laptop = tmp_path / 'laptop.log'
+    ctl1 = tmp_path / 'ctl1.log'
+    with open(laptop, 'wb') as one, open(ctl1, 'wb') as other:
+        for record in log.events:
+            stream = one if record['host'] == 'laptop' else other
+            stream.write(event.encode(record))
+    policy = access_module.Access('127.0.0.1', 0)
+    server = app.start(feeds.FileFeed([str(laptop), str(ctl1)]), policy)
+    try:
+        deadline = time.monotonic() + 10
+        while server.catalog.progress['indexing']:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        expected, _summaries = index.load_flow(
+            source.LogSource([str(laptop), str(ctl1)]), '1')
+        _status, listing = _json(server, '/api/flows')
+        assert [row['key'] for row in listing['flows']] == [expected.key]
+        _status, data = _json(server, '/api/flows/' + expected.key)
+        assert data['diagram'] == mermaid.render(
+            sequence_module.Sequence(expected))
+        assert data['calls'] == 11
+    finally:
+        server.stop()
