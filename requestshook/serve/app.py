@@ -175,7 +175,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path.startswith('/static/'):
             self._static(path[len('/static/'):])
         elif path == '/api/flows':
-            self._json(views.listing(self.server.catalog, query))
+            listing = views.listing(self.server.catalog, query)
+            indexer = self.server.indexer
+            listing['error'] = indexer.error if indexer else None
+            self._json(listing)
         elif path.startswith('/api/flows/'):
             self._flow(path[len('/api/flows/'):])
         elif path == '/api/find':

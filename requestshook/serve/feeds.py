@@ -85,6 +85,9 @@ def open_feed(paths, source=None):
     return FileFeed(paths)
 
 
+MAX_RETRY_SECONDS = 10.0
+
+
 class Indexer(threading.Thread):
     """Polls the feed into the catalog until :meth:`stop`."""
 
@@ -98,17 +101,22 @@ class Indexer(threading.Thread):
         self.error = None
 
     def run(self):
-        try:
-            self._loop()
-        except Exception as exc:   # shown on the page, not a traceback
-            self.error = '%s: %s' % (type(exc).__name__, exc)
-            self.catalog.set_progress(0, 0, False)
-
-    def _loop(self):
         indexing = True
+        retry = self.interval
         while not self.stopping.is_set():
-            batch = self.feed.poll()
-            self.catalog.feed(batch)
+            try:
+                batch = self.feed.poll()
+                self.catalog.feed(batch)
+            except Exception as exc:
+                # Redis restarting, a file gone: said on the page, and
+                # tried again a little later.
+                self.error = '%s: %s' % (type(exc).__name__, exc)
+                self.catalog.set_progress(0, 0, False)
+                self.stopping.wait(retry)
+                retry = min(retry * 2, MAX_RETRY_SECONDS)
+                continue
+            self.error = None
+            retry = self.interval
             read, total = self.feed.progress()
             if not batch:
                 indexing = False

@@ -118,6 +118,10 @@
         (data.forgotten ? '; ' + data.forgotten +
          ' older flows forgotten (--max-flows)' : '');
       showProgress(data.progress);
+      if (data.error) {
+        document.getElementById('status').textContent =
+          'cannot read the log: ' + data.error;
+      }
       body.dataset.flows = String(data.total);
       if (body.dataset.view === 'list') { body.dataset.state = 'listed'; }
     }).catch(function (error) {

@@ -373,3 +373,32 @@ def test_several_hosts_logs_make_one_flow(tmp_path):
         assert data['calls'] == 11
     finally:
         server.stop()
+
+
+class _Flaky(feeds.FileFeed):
+    """Fails its first polls, as Redis does while it restarts."""
+
+    failures = 3
+
+    def poll(self):
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError('Redis is restarting')
+        return super(_Flaky, self).poll()
+
+
+def test_a_feed_that_fails_is_said_and_retried(tmp_path):
+    path, _unused = _log(tmp_path)
+    policy = access_module.Access('127.0.0.1', 0)
+    feed = _Flaky([str(path)])
+    server = app.start(feed, policy)
+    try:
+        _status, data = _json(server, '/api/flows')
+        assert data['error'] == 'ConnectionError: Redis is restarting'
+        deadline = time.monotonic() + 10
+        while _json(server, '/api/flows')[1]['total'] < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert _json(server, '/api/flows')[1]['error'] is None
+    finally:
+        server.stop()
