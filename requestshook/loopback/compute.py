@@ -87,6 +87,7 @@ def _uwsgi(stack, name, module, **env):
             '--master', '--processes', '1', '--threads', '4',
             '--enable-threads', '--die-on-term', '--need-app',
             '--lazy-apps', '--buffer-size', '65535',
+            '--worker-reload-mercy', '3', '--reload-mercy', '3',
             '--add-header', 'Connection: close',
             '--procname-prefix-spaced', name, '--disable-logging']
     for key, value in sorted(env.items()):

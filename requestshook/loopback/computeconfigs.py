@@ -61,6 +61,7 @@ def nova_conf(site):
         'my_ip = 127.0.0.1\n'
         'state_path = %(state)s\n'
         'instances_path = %(instances)s\n'
+        'graceful_shutdown_timeout = 2\n'
         '[oslo_concurrency]\n'
         'lock_path = %(locks)s\n'
         '[api]\n'

@@ -48,8 +48,17 @@ class Run(object):
     results: dict = dataclasses.field(default_factory=dict)
 
 
+# Stands for the server's id in an argv until ``server create`` told it.
+SERVER_ID = '{server_id}'
+
+
 def steps(image_id, server_name=SERVER_NAME):
-    """``(name, title, argv)`` of every compute scenario, in order."""
+    """``(name, title, argv)`` of every compute scenario, in order.
+
+    After ``server create`` the server is named by its id
+    (:data:`SERVER_ID` in the argv): by name, the CLI first gets a 404
+    and then lists servers to find it.
+    """
     return [
         ('flavor-list', 'openstack flavor list', ['flavor', 'list']),
         ('server-create', 'openstack server create --wait',
@@ -57,16 +66,16 @@ def steps(image_id, server_name=SERVER_NAME):
           image_id, '--nic', 'none', '--wait', '--format', 'json',
           server_name]),
         ('server-show', 'openstack server show',
-         ['server', 'show', server_name]),
+         ['server', 'show', SERVER_ID]),
         ('server-list', 'openstack server list', ['server', 'list']),
         ('server-stop', 'openstack server stop',
-         ['server', 'stop', server_name]),
+         ['server', 'stop', SERVER_ID]),
         ('server-start', 'openstack server start',
-         ['server', 'start', server_name]),
+         ['server', 'start', SERVER_ID]),
         ('resource-provider-list', 'openstack resource provider list',
          ['resource', 'provider', 'list']),
         ('server-delete', 'openstack server delete --wait',
-         ['server', 'delete', '--wait', server_name]),
+         ['server', 'delete', '--wait', SERVER_ID]),
     ]
 
 
@@ -117,6 +126,8 @@ def run(stack, folder, on_result=None, record=True,
     outcome = Run(folder=folder, server_name=server_name)
     outcome.image_id = image_id or upload_image(stack, folder)
     for name, title, argv in steps(outcome.image_id, server_name):
+        argv = [outcome.server_id if arg == SERVER_ID else arg
+                for arg in argv]
         result = scenarios.run_command(stack, outcome, name, title, argv,
                                        record, on_result)
         if name == 'server-create':

@@ -94,13 +94,20 @@ def test_every_compute_scenario_is_one_flow(compute_recorded, flows):
         assert not unanswered, (name, describe(unanswered))
 
 
+def _glance_version_discovery(hop):
+    # glance answers GET / in versionnegotiation, before the filter.
+    return hop.callee == GLANCE and hop.path == '/'
+
+
 def test_every_hop_has_both_sides_under_one_id(flows):
     # Every process of the stack is hooked: each hop's client and
-    # server events were grouped under one id.
+    # server events were grouped under one id, RPC hops included.
     for name in ('server-create', 'server-delete'):
         one_sided = [hop for hop in flows[name].walk()
-                     if hop.sides != ('client', 'server')]
+                     if hop.sides != ('client', 'server')
+                     and not _glance_version_discovery(hop)]
         assert not one_sided, (name, describe(one_sided))
+        assert any(_is_rpc(hop) for hop in flows[name].walk()), name
 
 
 def test_server_create_is_one_flow_from_post_to_active(compute_recorded,
@@ -200,14 +207,20 @@ _VARYING = [
      '<time>'),
     (re.compile(r'instance-[0-9a-f]{8}'), 'instance-<n>'),
     (re.compile(r'("adminPass": )"[^"]*"'), r'\1"<password>"'),
+    (re.compile(r'\br-[0-9a-z]{8}\b'), 'r-<reservation>'),
     (re.compile(r'\b[0-9a-f]{32}\b'), '<id>'),
 ]
+
+
+# A resource provider's generation grows with each change of its
+# inventory or allocations: the second run sees a later one.
+_GENERATION = re.compile(r'\| +\d+ \| (?=<uuid>)')
 
 
 def _normalized(text):
     for pattern, replacement in _VARYING:
         text = pattern.sub(replacement, text)
-    return text
+    return _GENERATION.sub('| <generation> | ', text)
 
 
 @pytest.mark.parametrize('name', computescenarios.NAMES)
