@@ -185,7 +185,10 @@ def _exercise(page, url, log_path, go_path, writer):
     labels = arrows.all_text_contents()
     assert labels[0] == 'GET /identity'
     arrows.nth(labels.index('GET /image/v2/images')).click()
-    page.wait_for_selector('#details pre.body')
+    # The flow may have been opened before the server read its last
+    # events: the page then redraws it as they arrive, keeping the step.
+    page.locator('#details pre.body',
+                 has_text='cirros-0.6.1-x86_64-disk').wait_for(timeout=20000)
     shown = page.inner_text('#details')
     assert '(5) GET /image/v2/images' in shown
     assert '"cirros-0.6.1-x86_64-disk"' in shown   # the response body

@@ -155,7 +155,7 @@
   }
 
   function show(index) {
-    var step = current && current.data.steps[index];
+    var step = current && current.data && current.data.steps[index];
     if (!step) { return; }
     current.selected = index;
     details.textContent = '';
@@ -218,9 +218,9 @@
 
   function loadFlow(key, step) {
     return getJSON(flowPath(key)).then(function (data) {
-      var same = current && current.key === key;
-      current = {key: key, data: data,
-                 selected: same ? current.selected : null};
+      if (!current || current.key !== key) { return; }   // moved away
+      var same = current.data !== null;
+      current.data = data;
       document.getElementById('flow-title').textContent = data.title;
       document.getElementById('flow-meta').textContent =
         '#' + data.index + ' \u00b7 trace ' + data.key + ' \u00b7 ' +
@@ -279,14 +279,16 @@
     body.dataset.state = 'loading';
     if (match) {
       var key = decodeURIComponent(match[1]);
-      if (current && current.key === key && body.dataset.view === 'flow') {
+      if (current && current.data && current.key === key &&
+          body.dataset.view === 'flow') {
         body.dataset.state = 'rendered';
         return;
       }
       body.dataset.view = 'flow';
       list.hidden = true;
       flow.hidden = false;
-      current = null;
+      // Known before it is fetched: a change meanwhile fetches it again.
+      current = {key: key, data: null, selected: null};
       document.getElementById('diagram').textContent = '';
       loadFlow(key, match[2] ? Number(match[2]) - 1 : null);
     } else {
