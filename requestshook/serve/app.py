@@ -300,6 +300,7 @@ def start(feed, access, max_flows=catalog_module.MAX_FLOWS, aliases=None,
     server.indexer = feeds.Indexer(feed, catalog)
     server.indexer.start()
     thread = threading.Thread(target=server.serve_forever,
+                              kwargs={'poll_interval': 0.1},
                               name='requestshook-serve', daemon=True)
     thread.start()
     return server
