@@ -232,9 +232,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not request_id:
             self._error(400, 'give request_id=...')
             return
-        key = self.server.catalog.find_request_id(request_id)
+        key = self.server.catalog.find(request_id)
         if key is None:
-            self._error(404, 'no flow holds request id %s' % request_id)
+            self._error(404, 'no flow holds request id %s (nor is it a '
+                        'trace id)' % request_id)
             return
         flow = self.server.catalog.get(key)
         self._json({'key': key, 'index': flow.index if flow else None})

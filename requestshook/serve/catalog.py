@@ -285,6 +285,23 @@ class Catalog(object):
         with self.lock:
             return self.by_request_id.get(request_id.strip().lower())
 
+    def find(self, text):
+        """The key of the flow holding request id ``text``, else of the
+        one flow whose trace id is or starts with it (6 characters or
+        more); None otherwise.
+        """
+        text = text.strip().lower()
+        with self.lock:
+            key = self.by_request_id.get(text)
+            if key is not None or not text:
+                return key
+            if text in self.flows:
+                return text
+            if len(text) < 6:
+                return None
+            found = [k for k in self.flows if k.lower().startswith(text)]
+            return found[0] if len(found) == 1 else None
+
     def newest_first(self):
         with self.lock:
             flows = list(self.flows.values())

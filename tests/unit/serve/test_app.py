@@ -188,6 +188,9 @@ def test_find_by_request_id(served):
     assert status == 200 and data == {'key': flow.key, 'index': 2}
     status, data = _json(server, '/api/find?request_id=req-none')
     assert status == 404 and 'req-none' in data['error']
+    key = _cli_flow(path, '1').key
+    assert _json(server, '/api/find?request_id=' + key[:10]) == (
+        200, {'key': key, 'index': 1})
 
 
 def test_unknown_flow_and_page_are_404(served):

@@ -163,3 +163,15 @@ def test_waiters_learn_which_flows_changed():
         catalog.set_progress(0, 0, True)
         catalog.set_progress(0, 0, False)
     assert catalog.wait_for_change(version, 0.01)[1] is None
+
+
+def test_find_takes_a_request_id_or_a_trace_id():
+    catalog = catalog_module.Catalog()
+    first, second = sample.image_list(), sample.image_create()
+    catalog.feed([(None, r) for r in first.events + second.events])
+    key = first.events[0]['trace']
+    assert catalog.find(key.upper()) == key
+    assert catalog.find(key[:8]) == key
+    assert catalog.find(key[:3]) is None        # too short to be sure
+    assert catalog.find('req-none') is None
+    assert catalog.find('') is None
