@@ -119,10 +119,14 @@ class _Reading(object):
     def ended(self):
         self.head.at_end = True
 
-    def observe_read(self, data, args, kwargs):
-        if data:
-            self.observe(data)
-        elif data is not None and _asked_bytes(args, kwargs):
+    def observe_read(self, data, args, kwargs, reads_all=False):
+        """What a read returned; ``reads_all``: read all unless sized."""
+        self.observe(data)
+        size = _size_argument(args, kwargs)
+        if reads_all and (size is None or (isinstance(size, int)
+                                           and size < 0)):
+            self.ended()
+        elif not data and data is not None and size != 0:
             self.ended()
 
     def observe_into(self, buffer, count):
@@ -158,23 +162,21 @@ class _Reading(object):
         self.ended()
 
 
-def _asked_bytes(args, kwargs):
-    """False for a read of 0 bytes, which says nothing of the end."""
-    size = args[0] if args else next(iter(kwargs.values()), None)
-    return size is None or not isinstance(size, int) or size != 0
+def _size_argument(args, kwargs):
+    return args[0] if args else next(iter(kwargs.values()), None)
 
 
 def _read(self, *args, **kwargs):
     reading = self._requestshook
     data = reading.stream.read(*args, **kwargs)
-    reading.observe_read(data, args, kwargs)
+    reading.observe_read(data, args, kwargs, reads_all=True)
     return data
 
 
 def _read1(self, *args, **kwargs):
     reading = self._requestshook
     data = reading.stream.read1(*args, **kwargs)
-    reading.observe_read(data, args, kwargs)
+    reading.observe_read(data, args, kwargs, reads_all=False)
     return data
 
 

@@ -108,10 +108,12 @@ def _content_length(environ):
         return None
 
 
+def _is_chunked(environ):
+    return 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
+
+
 def _has_body(environ):
-    if 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower():
-        return True
-    return _content_length(environ) != 0
+    return _is_chunked(environ) or _content_length(environ) != 0
 
 
 def _header_value(headers, name):
@@ -170,7 +172,9 @@ class InboundCall(object):
         self.request_head = None
         self.response_head = None
         self._request_type = environ.get('CONTENT_TYPE')
-        self._request_length = _content_length(environ)
+        # None: the length is not announced (chunked) or unreadable.
+        self._request_length = (None if _is_chunked(environ)
+                                else _content_length(environ))
         self._start_response = None
         self._done = False
         if self.recorded:
@@ -227,8 +231,10 @@ class InboundCall(object):
     def _request_body(self):
         if self.request_head is None:
             return None
-        return self.request_head.record(self._request_type,
-                                        self._request_length)
+        head, length = self.request_head, self._request_length
+        complete = head.at_end or (length is not None and
+                                   head.size >= length)
+        return head.record(self._request_type, length, complete)
 
     def finish(self, how, exc=None):
         """Write the closing event; called once (``ObservedAppIter``)."""

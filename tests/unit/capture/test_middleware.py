@@ -422,6 +422,37 @@ def test_request_body_read_in_part():
     assert rec.events[1]['request_body']['size'] == 3
 
 
+def _chunked_environ(data):
+    environ = environ_for(method='PUT')
+    environ['HTTP_TRANSFER_ENCODING'] = 'chunked'
+    environ.pop('CONTENT_LENGTH', None)
+    environ['wsgi.input'] = io.BytesIO(data)
+    return environ
+
+
+def _reading(amount):
+    def app(environ, start_response):
+        if amount is not None:
+            environ['wsgi.input'].read(*amount)
+        start_response('204 No Content', [])
+        return []
+    return app
+
+
+@pytest.mark.parametrize('amount, kind, size, reason', [
+    (None, 'omitted', 0, 'not read'),
+    ((3,), 'text', 3, 'not read to its end'),
+    ((), 'text', 6, None),
+])
+def test_chunked_request_body(amount, kind, size, reason):
+    rec = fake_recorder.FakeRecorder()
+    serve(make_filter(_reading(amount), rec), _chunked_environ(b'abcdef'))
+    request_body = rec.events[1]['request_body']
+    assert (request_body['kind'], request_body['size'],
+            request_body.get('reason')) == (kind, size, reason)
+    assert request_body['truncated'] is (reason is not None and size > 0)
+
+
 def test_large_bodies_keep_only_the_head():
     def app(environ, start_response):
         data = environ['wsgi.input'].read()
