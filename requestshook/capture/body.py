@@ -48,14 +48,24 @@ class BodyHead(object):
         self._head = bytearray()
 
     def feed(self, data):
-        if not data:
-            return
-        if isinstance(data, str):
-            data = data.encode('utf-8')
-        room = self.max_bytes - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-        self.size += len(data)
+        """Keep the head of ``data`` and count it; never raises.
+
+        What is neither bytes-like nor text (an application's odd chunk)
+        is not counted: it is handed on as it is, for the server to
+        refuse.
+        """
+        try:
+            if not isinstance(data, (bytes, bytearray)):
+                if isinstance(data, str):
+                    data = data.encode('utf-8', 'surrogatepass')
+                else:
+                    data = memoryview(data).cast('B')
+            room = self.max_bytes - len(self._head)
+            if room > 0 and data:
+                self._head += data[:room]
+            self.size += len(data)
+        except Exception:
+            pass
 
     def skip(self, count):
         """``count`` bytes passed unseen: counted, and the head ends."""
@@ -337,32 +347,64 @@ class ObservedAppIter(object):
     the hop being served.
     """
 
+    OPTIONAL = {'__len__': lambda self: len(self._app_iter)}
+
+    def __new__(cls, app_iter, head, on_done, scope=NO_SCOPE):
+        if cls is ObservedAppIter:
+            # A result with __len__ keeps it: wsgiref sets Content-Length
+            # from a result of length 1.
+            cls = mirror.class_for(ObservedAppIter, app_iter)
+        return object.__new__(cls)
+
     def __init__(self, app_iter, head, on_done, scope=NO_SCOPE):
         self._app_iter = app_iter
         self._iterator = None
         self._head = head
         self._on_done = on_done
         self._scope = scope
+        self._position = 0      # chunks of this pass handed out
+        self._fed = 0           # chunks fed to the head, over all passes
         self._exhausted = False
         self._closed = False
         self._done = False
 
     def __iter__(self):
+        if self._iterator is not None:
+            # Iterated again (eventlet sums len() over a result that has
+            # __len__ before sending it): a result that makes a new
+            # iterator starts a new pass, whose chunks are not fed again.
+            iterator = self._step(self._new_iterator)
+            if iterator is not self._iterator:
+                self._iterator = iterator
+                self._position = 0
+                self._exhausted = False
         return self
 
-    def __next__(self):
+    def _new_iterator(self):
+        return iter(self._app_iter)
+
+    def _next_chunk(self):
+        if self._iterator is None:
+            self._iterator = iter(self._app_iter)
+        return next(self._iterator)
+
+    def _step(self, function):
         try:
             with self._scope:
-                if self._iterator is None:
-                    self._iterator = iter(self._app_iter)
-                chunk = next(self._iterator)
+                return function()
         except StopIteration:
             self._exhausted = True
             raise
         except BaseException as exc:
             self._finish(RAISED, exc)
             raise
-        self._head.feed(chunk)
+
+    def __next__(self):
+        chunk = self._step(self._next_chunk)
+        self._position += 1
+        if self._position > self._fed:
+            self._fed = self._position
+            self._head.feed(chunk)
         return chunk
 
     def close(self):

@@ -42,6 +42,7 @@ from requestshook.capture import outbound
 from requestshook.capture import rpc
 from requestshook.recording import report
 from requestshook.capture import trust
+from requestshook.capture import wsgi_result
 from requestshook import w3c
 
 _REPORTER = report.Reporter()
@@ -56,7 +57,6 @@ KEY_TRACE_ID = event.environ_key(event.HEADER_TRACE_ID)
 KEY_PARENT_ID = event.environ_key(event.HEADER_PARENT_ID)
 KEY_HMAC = event.environ_key(trust.HEADER_HMAC)
 KEY_TRACEPARENT = event.environ_key(w3c.HEADER)
-_ECHOED_LOWER = tuple(name.lower() for name in event.ECHOED_HEADERS)
 
 
 def _internal_failure(where, exc):
@@ -114,14 +114,6 @@ def _is_chunked(environ):
 
 def _has_body(environ):
     return _is_chunked(environ) or _content_length(environ) != 0
-
-
-def _header_value(headers, name):
-    name = name.lower()
-    for key, value in headers or ():
-        if key.lower() == name:
-            return value
-    return None
 
 
 def _status_code(status):
@@ -201,26 +193,36 @@ class InboundCall(object):
         self._start_response = start_response
         return self.start_response
 
-    def start_response(self, status, headers, *exc_info):
+    def start_response(self, *args, **kwargs):
+        # The server gets the call in the form the application made it
+        # (exc_info as a keyword, headers as a tuple), echoed ids aside.
+        given = sent = None
         try:
-            sent_headers = [pair for pair in headers
-                            if pair[0].lower() not in _ECHOED_LOWER]
-            sent_headers.append((event.HEADER_REQUEST_ID, self.hop_id))
-            sent_headers.append((event.HEADER_REQUEST_FROM, self.caller))
-            self.status = status
-            self.response_headers = sent_headers
+            given = wsgi_result.start_response_call(args, kwargs)
+            sent = wsgi_result.echoing(given.headers, (
+                (event.HEADER_REQUEST_ID, self.hop_id),
+                (event.HEADER_REQUEST_FROM, self.caller)))
+            if sent is not None:
+                args, kwargs = given.with_headers(sent)
         except Exception as exc:
             _internal_failure('start_response', exc)
-            sent_headers = headers
-        write = self._start_response(status, sent_headers, *exc_info)
+        write = self._start_response(*args, **kwargs)
+        try:
+            if given is not None:
+                self.status = given.status
+                self.response_headers = wsgi_result.recorded_headers(
+                    given.headers if sent is None else sent)
+        except Exception as exc:
+            _internal_failure('start_response', exc)
         return self._observed_write(write)
 
     def _observed_write(self, write):
         head = self.response_head
 
-        def observed_write(data):
-            head.feed(data)
-            return write(data)
+        def observed_write(*args, **kwargs):
+            head.feed(args[0] if args else next(iter(kwargs.values()),
+                                                None))
+            return write(*args, **kwargs)
         return observed_write
 
     # -- the end ----------------------------------------------------------
@@ -249,7 +251,8 @@ class InboundCall(object):
                 how = body.FINISHED
             if how == body.FINISHED:
                 self._emit_response(self.response_head.record(
-                    _header_value(self.response_headers, 'Content-Type')))
+                    wsgi_result.header_value(self.response_headers,
+                                             'Content-Type')))
             elif how == body.ABANDONED:
                 self._emit_error('client went away after %d response bytes'
                                  % self.response_head.size)
@@ -287,25 +290,6 @@ class InboundCall(object):
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, error, self._duration_ms(),
             status=code, request_body=self._request_body()))
-
-
-def _is_file_response(environ, result):
-    """True for a ``wsgi.file_wrapper`` result the server may sendfile.
-
-    Most servers' file_wrapper is a class; uwsgi's is a function handing
-    back the file itself, which uwsgi sends only if it gets it back
-    (else it iterates the file by lines, whatever their length).
-    """
-    file_wrapper = environ.get('wsgi.file_wrapper')
-    if file_wrapper is None:
-        return False
-    if isinstance(file_wrapper, type):
-        return isinstance(result, file_wrapper)
-    return hasattr(result, 'read')
-
-
-def _ignore_end(how, exc=None):
-    pass
 
 
 class RequestsHook(object):
@@ -364,43 +348,13 @@ class RequestsHook(object):
                 raise
         return self._observe(call, environ, result)
 
-    def _observe(self, call, environ, result):
+    @staticmethod
+    def _observe(call, environ, result):
         try:
-            if _is_file_response(environ, result):
-                if call.recorded:
-                    self._watch_file(call, result)
-                return result
-            if isinstance(result, (bytes, str)):
-                # Not an iterable of chunks, but uwsgi sends it whole.
-                if call.recorded:
-                    call.response_head.feed(result)
-                    call.finish(body.FINISHED)
-                return result
-            on_end = call.finish if call.recorded else _ignore_end
-            head = call.response_head or body.BodyHead(0)
-            return body.observe_app_iter(result, head, on_end, call.serving)
+            return wsgi_result.observe(call, environ, result)
         except Exception as exc:
             _internal_failure('response', exc)
             return result
-
-    @staticmethod
-    def _watch_file(call, result):
-        # Keep the server's sendfile path: the wrapper stays as it is and
-        # only its close() tells us the file has been sent.
-        length = _content_length({'CONTENT_LENGTH': _header_value(
-            call.response_headers, 'Content-Length')})
-        close = getattr(result, 'close', None)
-
-        def close_and_record():
-            try:
-                if close is not None:
-                    close()
-            finally:
-                call.finish_file(length)
-        try:
-            result.close = close_and_record
-        except Exception:
-            call.finish_file(length)
 
 
 def filter_factory(global_conf, **local_conf):
