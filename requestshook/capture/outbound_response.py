@@ -1,0 +1,204 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+
+"""The outbound hook's view of a response: observed as the user reads it.
+
+:class:`ResponseObserver` wraps the reading methods of one urllib3
+response and writes the call's closing event when the body has been read
+to its end, or when the response is closed or collected: then with what
+was read, the rest marked as not observed.
+"""
+
+import threading
+import weakref
+
+from requestshook.capture import body
+from requestshook.recording import report
+
+_REPORTER = report.Reporter()
+
+
+def _internal_failure(where, exc):
+    _REPORTER.failed(
+        'outbound', (where, type(exc).__name__),
+        'requestshook failed in the outbound hook (%s: %s: %s); the call '
+        'goes on unrecorded.', where, type(exc).__name__, exc)
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode('latin-1')
+    return str(value)
+
+
+def header_pairs(headers):
+    items = getattr(headers, 'items', None)
+    if items is None:
+        return []
+    return [(_text(name), _text(value)) for name, value in items()]
+
+
+def _response_headers(response):
+    raw_headers = getattr(response.raw, 'headers', None)
+    if raw_headers is not None and hasattr(raw_headers, 'items'):
+        return header_pairs(raw_headers)
+    return header_pairs(response.headers)
+
+
+def response_fields(response):
+    """Status, reason, headers and content type of a response."""
+    return (response.status_code, response.reason,
+            _response_headers(response), response.headers.get('Content-Type'))
+
+
+def _drained(raw):
+    """True when urllib3 has nothing left to hand out."""
+    fp = getattr(raw, '_fp', None)
+    if fp is not None:
+        isclosed = getattr(fp, 'isclosed', None)
+        if isclosed is not None:
+            if not isclosed():
+                return False
+        elif not getattr(fp, 'closed', True):
+            return False
+    buffered = getattr(raw, '_decoded_buffer', None)
+    if buffered is not None and len(buffered) > 0:
+        return False
+    decoder = getattr(raw, '_decoder', None)
+    if decoder is not None and getattr(decoder, 'has_unconsumed_tail',
+                                       False):
+        return False
+    return True
+
+
+class ResponseObserver(object):
+    """Watches a response's body as the user reads it.
+
+    The reading methods of the urllib3 response (``read``, ``read1``,
+    ``read_chunked``) and ``close`` are wrapped on that one instance; they
+    hold it only weakly, so the response is freed as it would be without
+    the hook.  The call's ``response`` event is written when the body has
+    been read to its end, or when the response is closed or collected.
+    """
+
+    def __init__(self, call, response):
+        self._call = call
+        self._head = body.BodyHead(call.recorder.max_body_bytes)
+        self._fields = response_fields(response)
+        self._lock = threading.Lock()
+        raw = response.raw
+        if raw is None:
+            self.end()
+            return
+        raw_ref = weakref.ref(raw)
+        for name in ('read', 'read1'):
+            self._wrap_reader(raw, raw_ref, name)
+        self._wrap_chunked(raw, raw_ref)
+        self._wrap_close(raw, raw_ref)
+        weakref.finalize(raw, self.end)
+
+    def _original(self, raw, name):
+        if name in getattr(raw, '__dict__', {}):
+            bound = getattr(raw, name)
+            return lambda this, *args, **kwargs: bound(*args, **kwargs)
+        return getattr(type(raw), name, None)
+
+    def _wrap_reader(self, raw, raw_ref, name):
+        original = self._original(raw, name)
+        if original is None:
+            return
+        observer = self
+
+        def observed_read(*args, **kwargs):
+            this = raw_ref()
+            try:
+                data = original(this, *args, **kwargs)
+            except BaseException as exc:
+                observer.failed(exc)
+                raise
+            observer.read(this, data, name, args, kwargs)
+            return data
+        setattr(raw, name, observed_read)
+
+    def _wrap_chunked(self, raw, raw_ref):
+        original = self._original(raw, 'read_chunked')
+        if original is None:
+            return
+        observer = self
+
+        def observed_read_chunked(*args, **kwargs):
+            this = raw_ref()
+            try:
+                for chunk in original(this, *args, **kwargs):
+                    observer.feed(chunk)
+                    yield chunk
+            except GeneratorExit:
+                raise
+            except BaseException as exc:
+                observer.failed(exc)
+                raise
+            observer.end()
+        setattr(raw, 'read_chunked', observed_read_chunked)
+
+    def _wrap_close(self, raw, raw_ref):
+        original = self._original(raw, 'close')
+        if original is None:
+            return
+        observer = self
+
+        def observed_close(*args, **kwargs):
+            this = raw_ref()
+            try:
+                if this is not None:
+                    return original(this, *args, **kwargs)
+            finally:
+                observer.end()
+        setattr(raw, 'close', observed_close)
+
+    def feed(self, data):
+        try:
+            self._head.feed(data)
+        except Exception as exc:
+            _internal_failure('response body', exc)
+
+    def read(self, raw, data, name, args, kwargs):
+        self.feed(data)
+        try:
+            amt = args[0] if args else kwargs.get('amt')
+            everything = amt is None and name == 'read'
+            if everything or (not data and amt != 0) or \
+                    (raw is not None and _drained(raw)):
+                self.end()
+        except Exception as exc:
+            _internal_failure('response body', exc)
+
+    def failed(self, exc):
+        try:
+            with self._lock:
+                if self._call is None:
+                    return
+                call, self._call = self._call, None
+            call.failed(exc, status=self._fields[0])
+        except Exception as failure:
+            _internal_failure('response error', failure)
+
+    def end(self):
+        try:
+            with self._lock:
+                if self._call is None:
+                    return
+                call, self._call = self._call, None
+            call.responded(self._fields,
+                           self._head.record(self._fields[3]))
+        except Exception as exc:
+            _internal_failure('response event', exc)
