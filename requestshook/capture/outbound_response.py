@@ -97,7 +97,7 @@ class ResponseObserver(object):
         self._fields = response_fields(response)
         self._lock = threading.Lock()
         raw = response.raw
-        if raw is None:
+        if raw is None or self._bodiless(call.method, raw):
             self.end()
             return
         raw_ref = weakref.ref(raw)
@@ -105,7 +105,14 @@ class ResponseObserver(object):
             self._wrap_reader(raw, raw_ref, name)
         self._wrap_chunked(raw, raw_ref)
         self._wrap_close(raw, raw_ref)
-        weakref.finalize(raw, self.end)
+        # Collected before its end was read: the rest was not observed.
+        weakref.finalize(raw, self.end, False)
+
+    def _bodiless(self, method, raw):
+        status = self._fields[0]
+        return (method == 'HEAD' or status in (204, 304)
+                or (isinstance(status, int) and 100 <= status < 200)
+                or _drained(raw))
 
     def _original(self, raw, name):
         if name in getattr(raw, '__dict__', {}):
@@ -158,12 +165,23 @@ class ResponseObserver(object):
 
         def observed_close(*args, **kwargs):
             this = raw_ref()
+            complete = False
             try:
                 if this is not None:
+                    complete = _drained(this)
                     return original(this, *args, **kwargs)
             finally:
-                observer.end()
+                observer.end(complete)
         setattr(raw, 'close', observed_close)
+
+    def _announced_size(self):
+        for name, value in self._fields[2]:
+            if name.lower() == 'content-length':
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+        return None
 
     def feed(self, data):
         try:
@@ -192,13 +210,19 @@ class ResponseObserver(object):
         except Exception as failure:
             _internal_failure('response error', failure)
 
-    def end(self):
+    def end(self, complete=True):
+        """Write the response event; ``complete``: the body's end was read.
+
+        A body not read to its end is recorded with what was read, the
+        rest marked as not observed (``omitted``, ``not read`` when
+        nothing was read, with the announced Content-Length).
+        """
         try:
             with self._lock:
                 if self._call is None:
                     return
                 call, self._call = self._call, None
-            call.responded(self._fields,
-                           self._head.record(self._fields[3]))
+            call.responded(self._fields, self._head.record(
+                self._fields[3], self._announced_size(), complete))
         except Exception as exc:
             _internal_failure('response event', exc)

@@ -243,6 +243,45 @@ def test_unread_response_recorded_when_collected(server, rec):
     assert [e['event'] for e in _closing_events(rec)] == ['response']
 
 
+def test_small_body_read_in_part_and_closed_is_not_complete(server, rec):
+    rec.max_body_bytes = 1 << 20
+    response = requests.get(server + '/headers', stream=True)
+    length = int(response.headers['Content-Length'])
+    assert response.raw.read(10)
+    response.close()
+    recorded = _closing_events(rec)[0]['body']
+    assert recorded['size'] == 10 and length > 10
+    assert recorded['truncated'] is True
+    assert recorded['reason'] == 'not read to its end'
+
+
+@pytest.mark.parametrize('end', ['close', 'collect'])
+def test_body_never_read_is_not_observed_not_empty(server, rec, end):
+    response = requests.get(server + '/big', stream=True)
+    if end == 'close':
+        response.close()
+    else:
+        del response
+        gc.collect()
+    recorded = _closing_events(rec)[0]['body']
+    assert recorded['kind'] == 'omitted'
+    assert recorded['reason'] == 'not read'
+    assert recorded['size'] == len(BIG)
+
+
+@pytest.mark.parametrize('method', ['head', 'get-empty'])
+def test_empty_body_never_read_is_empty(server, rec, method):
+    if method == 'head':
+        response = requests.head(server + '/headers', stream=True)
+    else:
+        response = requests.get(server + '/redirect', stream=True,
+                                allow_redirects=False)
+    del response
+    gc.collect()
+    recorded = _closing_events(rec)[0]['body']
+    assert recorded['kind'] == 'empty' and recorded['size'] == 0
+
+
 def test_head_and_gzip(server, rec):
     head = requests.head(server + '/headers')
     assert head.content == b''
