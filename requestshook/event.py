@@ -49,6 +49,7 @@ try:    # an optional accelerator (the ``fast`` extra): same lines, faster
     import orjson as _orjson
 except ImportError:     # pragma: no cover (the stdlib path is tested too)
     _orjson = None
+import zlib
 
 FORMAT_VERSION = 1
 
@@ -199,12 +200,21 @@ def is_text_type(content_type):
                          'application/x-www-form-urlencoded'))
 
 
-def body_record(head, size, content_type=None, truncated=None):
+def body_record(head, size, content_type=None, truncated=None,
+                _decode=True):
     """Describe a body from the bytes kept of it.
 
     ``head`` is the first bytes of the body (all of it unless truncated),
     ``size`` the whole body's byte count.  JSON is stored parsed when the
     whole body was kept, text as text, anything else as base64 of the head.
+
+    A JSON or text body (or one without a type) compressed with gzip or
+    deflate is decompressed first (at most :data:`MAX_DECODED_BYTES`, or
+    the head's length if more), so it can be redacted: the base64 of a
+    compressed head would give its secrets to anyone who decompresses it.
+    ``encoding`` then names the compression.  A JSON or text body that is
+    neither UTF-8 nor of a charset it declares is not kept at all
+    (compressed some other way, it could not be redacted).
     """
     if truncated is None:
         truncated = size > len(head)
@@ -213,28 +223,84 @@ def body_record(head, size, content_type=None, truncated=None):
         record['kind'] = BODY_EMPTY
         record['data'] = None
         return record
+    textual = is_json_type(content_type) or is_text_type(content_type)
+    if _decode and (textual or not content_type):
+        decoded = _decompressed(head, truncated)
+        if decoded is not None:
+            data, cut, encoding = decoded
+            record = body_record(data, size, content_type, cut, False)
+            record['encoding'] = encoding
+            return record
     if not truncated and (is_json_type(content_type) or not content_type):
         data = parse_json(head)
         if data is not NOT_JSON:
             record['data'] = data
             record['kind'] = BODY_JSON
             return record
-    if is_json_type(content_type) or is_text_type(content_type) or \
-            not content_type:
-        try:
-            record['data'] = head.decode('utf-8')
+    if textual or not content_type:
+        text = _decoded_text(head, truncated, content_type)
+        if text is not None:
+            record['data'] = text
             record['kind'] = BODY_TEXT
             return record
-        except UnicodeDecodeError:
-            if truncated:
-                text = _decode_cut_utf8(head)
-                if text is not None:
-                    record['data'] = text
-                    record['kind'] = BODY_TEXT
-                    return record
+        if textual or head[:2] == _GZIP_MAGIC:
+            return omitted_body(size, 'not text in UTF-8 or its charset: '
+                                'compressed or encoded, not redactable')
     record['kind'] = BODY_BINARY
     record['data'] = base64.b64encode(head).decode('ascii')
     return record
+
+
+# Decompressed bodies keep at most this much (or the head's length).
+MAX_DECODED_BYTES = 65536
+_GZIP_MAGIC = b'\x1f\x8b'
+
+
+def _decompressed(head, truncated):
+    """``(bytes, cut, 'gzip' or 'deflate')`` or None if not compressed."""
+    if head[:2] == _GZIP_MAGIC:
+        encoding, wbits = 'gzip', 31
+    elif len(head) > 1 and head[0] & 0x0f == 8 and \
+            (head[0] << 8 | head[1]) % 31 == 0:
+        encoding, wbits = 'deflate', 15
+    else:
+        return None
+    limit = max(MAX_DECODED_BYTES, len(head))
+    decompressor = zlib.decompressobj(wbits)
+    try:
+        data = decompressor.decompress(head, limit)
+    except zlib.error:
+        return None
+    if not data:
+        return None
+    cut = truncated or not decompressor.eof or \
+        bool(decompressor.unconsumed_tail)
+    return data, cut, encoding
+
+
+def _charset(content_type):
+    for parameter in (content_type or '').split(';')[1:]:
+        name, _, value = parameter.partition('=')
+        if name.strip().lower() == 'charset':
+            return value.strip().strip('"\'') or None
+    return None
+
+
+def _decoded_text(head, truncated, content_type):
+    try:
+        return head.decode('utf-8')
+    except UnicodeDecodeError:
+        if truncated:
+            text = _decode_cut_utf8(head)
+            if text is not None:
+                return text
+    charset = _charset(content_type)
+    if charset:
+        try:
+            return head.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            return None
+    return None
 
 
 # What parse_json returns for a text that is not strict, shallow JSON.

@@ -218,3 +218,67 @@ def test_nested_json_within_the_limit_is_parsed():
     raw = (b'{"a":' * (depth - 1) + b'[1]' + b'}' * (depth - 1))
     body = event.body_record(raw, len(raw), 'application/json')
     assert body['kind'] == event.BODY_JSON
+
+
+# -- compressed bodies are decoded before they are kept (issue 10, item 9) --
+
+def _gzip(raw):
+    import gzip
+    return gzip.compress(raw)
+
+
+def _zlib(raw):
+    import zlib
+    return zlib.compress(raw)
+
+
+@pytest.mark.parametrize('compress', [_gzip, _zlib])
+@pytest.mark.parametrize('content_type', ['application/json', None])
+def test_compressed_json_is_decoded(compress, content_type):
+    raw = json.dumps({'auth': {'password': 'S3cret'}}).encode()
+    packed = compress(raw)
+    body = event.body_record(packed, len(packed), content_type)
+    assert body['kind'] == event.BODY_JSON
+    assert body['data'] == {'auth': {'password': 'S3cret'}}
+    assert body['size'] == len(packed)
+    assert body['encoding'] == {_gzip: 'gzip', _zlib: 'deflate'}[compress]
+
+
+def test_cut_compressed_json_is_decoded_as_text():
+    raw = json.dumps({'users': [{'password': 'pw%d' % index}
+                                for index in range(5000)]}).encode()
+    packed = _gzip(raw)
+    head = packed[:len(packed) // 2]
+    body = event.body_record(head, len(packed), 'application/json')
+    assert body['kind'] == event.BODY_TEXT
+    assert body['truncated'] is True
+    assert body['data'].startswith('{"users": [{"password": "pw0"}')
+
+
+def test_decompression_is_bounded():
+    packed = _gzip(b'[' + b' ' * (50 << 20) + b']')
+    body = event.body_record(packed, len(packed), 'application/json')
+    assert body['kind'] == event.BODY_TEXT
+    assert len(body['data']) <= event.MAX_DECODED_BYTES
+    assert body['truncated'] is True
+
+
+@pytest.mark.parametrize('content_type', ['application/json',
+                                          'text/plain'])
+def test_undecodable_compressed_text_is_not_kept(content_type):
+    # brotli, or a gzip stream cut in its header: never kept as base64,
+    # which anyone could decompress.
+    head = b'\x1f\x8b\x08\x00' + bytes(range(128, 200))
+    body = event.body_record(head, 1000, content_type)
+    assert body['kind'] == event.BODY_OMITTED
+    assert body['data'] is None
+    body = event.body_record(b'\x8b\x7f\x00\xff\xfe', 5, content_type)
+    assert body['kind'] == event.BODY_OMITTED
+
+
+def test_compressed_images_are_kept_as_they_are():
+    packed = _gzip(b'qcow2 image bytes' * 100)
+    body = event.body_record(packed[:64], len(packed),
+                             'application/octet-stream')
+    assert body['kind'] == event.BODY_BINARY
+    assert base64.b64decode(body['data']) == packed[:64]
