@@ -10,8 +10,21 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import os
 
+import hypothesis
 import pytest
+
+# Fuzzing with hypothesis: a bounded number of examples in the default run
+# (tox -e py3); REQUESTSHOOK_FUZZ_PROFILE=fuzz (tox -e fuzz) runs many more.
+hypothesis.settings.register_profile(
+    'default', max_examples=60, deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.register_profile(
+    'fuzz', max_examples=5000, deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile(
+    os.environ.get('REQUESTSHOOK_FUZZ_PROFILE', 'default'))
 
 
 class Clock(object):
