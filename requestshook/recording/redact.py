@@ -56,6 +56,8 @@ HASH_PREFIX = redact_text.HASH_PREFIX
 BODY_FIELDS = ('body', 'request_body')
 # Event fields holding text in which a URL may show.
 URL_FIELDS = ('url', 'error')
+# Event fields holding free text (an exception may quote a body).
+TEXT_FIELDS = ('error',)
 URL_SECRET_PARAMS = redact_keys.URL_SECRET_PARAMS
 # Headers whose values are URLs, redacted as the event's url.
 URL_HEADERS = frozenset(['location', 'content-location', 'referer',
@@ -433,7 +435,10 @@ class Redactor(object):
             text = event.get(field)
             if text:
                 new_text = self.redact_url(text)
-                if new_text is not text:
+                if field in TEXT_FIELDS:
+                    new_text = self._redact_string(
+                        new_text, _Budget(WALK_BUDGET))
+                if new_text != text:
                     changes[field] = new_text
         headers = event.get('headers')
         if headers:

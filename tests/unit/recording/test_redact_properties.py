@@ -190,6 +190,27 @@ def test_fuzz_secret_query_parameters_never_reach_the_log(key, secret,
         assert secret not in REDACTOR.encode(made).decode('utf-8')
 
 
+@hypothesis.given(secret_keys(), SECRETS, st.sampled_from([
+    'Location', 'content-location', 'Referer', 'Link']))
+def test_fuzz_credentials_in_url_headers_never_reach_the_log(key, secret,
+                                                             header):
+    for value in ('http://h/v1/o?x=1&%s=%s' % (key, secret),
+                  'https://user:%s@h:5000/v3' % secret):
+        made = event.request_event(
+            event.CLIENT, event.new_id(), event.new_id(), None, 'a', 'b',
+            'GET', 'http://h/', [(header, value)], None)
+        assert secret not in REDACTOR.encode(made).decode('utf-8')
+
+
+@hypothesis.given(documents())
+def test_fuzz_a_secret_in_an_error_message_never_reaches_the_log(document):
+    raw, _, secret = document
+    made = event.error_event(
+        event.CLIENT, event.new_id(), event.new_id(), None, 'a', 'b', 'POST',
+        'http://h/', 'HTTPError: 400 Bad Request: %s' % raw, 3.0)
+    assert secret not in REDACTOR.encode(made).decode('utf-8')
+
+
 @hypothesis.given(st.recursive(
     st.none() | st.booleans() | st.integers() |
     st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8),
