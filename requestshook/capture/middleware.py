@@ -169,6 +169,7 @@ class InboundCall(object):
                                 else _content_length(environ))
         self._start_response = None
         self._done = False
+        self._opened = False
         if self.recorded:
             self._arrive(environ)
 
@@ -182,7 +183,7 @@ class InboundCall(object):
             request_body = None
         else:
             request_body = event.body_record(b'', 0)
-        outbound.emit(self.recorder, event.request_event(
+        self._opened = outbound.emit(self.recorder, event.request_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, _request_headers(environ),
             request_body))
@@ -276,20 +277,28 @@ class InboundCall(object):
         except Exception as failure:
             _internal_failure('finish', failure)
 
+    # A call whose request event was written gets its closing event even
+    # when recording was switched off meanwhile; one whose request event
+    # was dropped gets none.
+
     def _emit_response(self, response_body):
+        if not self._opened:
+            return
         code, reason = _status_code(self.status)
         outbound.emit(self.recorder, event.response_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, code, reason,
             self.response_headers or [], response_body, self._duration_ms(),
-            request_body=self._request_body()))
+            request_body=self._request_body()), closing=True)
 
     def _emit_error(self, error):
+        if not self._opened:
+            return
         code = _status_code(self.status)[0] if self.status else None
         outbound.emit(self.recorder, event.error_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
             self.service, self.method, self.url, error, self._duration_ms(),
-            status=code, request_body=self._request_body()))
+            status=code, request_body=self._request_body()), closing=True)
 
 
 class RequestsHook(object):

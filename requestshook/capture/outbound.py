@@ -78,28 +78,39 @@ _writing = threading.local()
 _deferred = collections.deque()
 
 
-def emit(recorder, record):
+def emit(recorder, record, closing=False):
     """``recorder.emit(record)``, never re-entered on one thread.
 
     The garbage collector may collect a response, and so write its event,
     on any allocation: also inside an emit, while this thread holds the
     log's lock.  Such an event waits in a queue until that emit returns.
     Both hooks write their events through here.
+
+    ``closing``: the closing event of a call whose opening event was
+    kept, written even if recording was switched off meanwhile.  Returns
+    False when the recorder dropped the event (recording was off).
     """
     if getattr(_writing, 'active', False):
-        _deferred.append((recorder, record))
-        return
+        _deferred.append((recorder, record, closing))
+        return True
     _writing.active = True
     try:
-        recorder.emit(record)
+        kept = _emit(recorder, record, closing)
         while _deferred:
             try:
-                queued_recorder, queued = _deferred.popleft()
+                queued = _deferred.popleft()
             except IndexError:
                 break
-            queued_recorder.emit(queued)
+            _emit(*queued)
     finally:
         _writing.active = False
+    return kept
+
+
+def _emit(recorder, record, closing):
+    if closing:
+        return recorder.emit(record, closing=True) is not False
+    return recorder.emit(record) is not False
 
 
 def install(recorder=None, service_name=None, hmac_key=None):
@@ -271,10 +282,13 @@ class OutboundCall(object):
             headers.pop(trust.HEADER_HMAC, None)
         if getattr(recorder, 'emit_traceparent', False):
             headers[w3c.HEADER] = w3c.traceparent(self.trace, self.hop_id)
+        # False when recording was switched off before the request event
+        # was written: then no closing event is written either.
+        self._opened = False
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
             try:
-                emit(self.recorder, event.request_event(
+                self._opened = emit(self.recorder, event.request_event(
                     event.CLIENT, self.hop_id, self.trace, self.parent,
                     self.caller, self.callee, self.method, self.url,
                     outbound_response.header_pairs(headers),
@@ -344,7 +358,7 @@ class OutboundCall(object):
     # -- ends ---------------------------------------------------------------
 
     def failed(self, exc, status=None):
-        if not self.recorded or self._done:
+        if not self._opened or self._done:
             return
         self._done = True
         try:
@@ -352,12 +366,12 @@ class OutboundCall(object):
                 event.CLIENT, self.hop_id, self.trace, self.parent,
                 self.caller, self.callee, self.method, self.url,
                 _describe(exc), self._duration_ms(), status=status,
-                request_body=self._streamed_request_body()))
+                request_body=self._streamed_request_body()), closing=True)
         except Exception as failure:
             _internal_failure('error event', failure)
 
     def observe(self, response):
-        if not self.recorded:
+        if not self._opened:
             return
         try:
             outbound_response.ResponseObserver(self, response)
@@ -373,7 +387,7 @@ class OutboundCall(object):
             _internal_failure('response event', exc)
 
     def responded(self, response_event_fields, response_body):
-        if self._done:
+        if not self._opened or self._done:
             return
         self._done = True
         status, reason, headers, _ = response_event_fields
@@ -381,4 +395,4 @@ class OutboundCall(object):
             event.CLIENT, self.hop_id, self.trace, self.parent, self.caller,
             self.callee, self.method, self.url, status, reason, headers,
             response_body, self._duration_ms(),
-            request_body=self._streamed_request_body()))
+            request_body=self._streamed_request_body()), closing=True)

@@ -258,16 +258,19 @@ class Recorder(object):
             self._report_internal('url_map', exc)
             return 'unknown'
 
-    def emit(self, event):
+    def emit(self, event, closing=False):
         """Redact ``event`` and append it to the shared log.
 
         The given dict is not changed.  Dropped when recording is
-        disabled.  Never raises.
+        disabled, unless ``closing``: the closing event of a call whose
+        opening event was kept is written even when recording was
+        switched off meanwhile (a call that started recording finishes
+        recording).  Returns False when dropped.  Never raises.
         """
         try:
             state = self._current()
-            if not state.settings.enabled:
-                return
+            if not state.settings.enabled and not closing:
+                return False
             line = state.redactor.encode(event)
             for sink in state.sinks.values():
                 sink.write(line)

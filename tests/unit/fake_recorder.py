@@ -43,8 +43,13 @@ class FakeRecorder(object):
     def callee_for_url(self, url):
         return self.callee
 
-    def emit(self, event):
+    def emit(self, event, closing=False):
+        # As the recorder: dropped when disabled, unless it closes a call
+        # whose opening event was kept.
+        if not self.is_enabled and not closing:
+            return False
         self.events.append(event)
+        return True
 
     def kinds(self):
         return [(e['event'], e['side']) for e in self.events]
