@@ -230,9 +230,17 @@ class TempestRun(object):
 
     def prepare(self):
         if not os.path.isdir(self.workspace):
-            subprocess.run([self._bin('tempest'), 'init', self.workspace],
-                           check=True, env=self._env(),
-                           stdout=subprocess.DEVNULL)
+            # A workspace registry of its own: ~/.tempest/workspace.yaml
+            # refuses a second workspace of the same name.
+            init = subprocess.run(
+                [self._bin('tempest'), 'init', '--name',
+                 os.path.basename(self.stack.root), '--workspace-path',
+                 self.stack.site.path('tempest-workspaces.yaml'),
+                 self.workspace],
+                env=self._env(), capture_output=True, text=True)
+            if init.returncode:
+                raise RuntimeError('tempest init failed: %s'
+                                   % init.stderr.strip()[-2000:])
         with open(os.path.join(self.workspace, 'etc', 'tempest.conf'),
                   'w') as stream:
             stream.write(tempest_conf(self.stack.site, self.compute))
