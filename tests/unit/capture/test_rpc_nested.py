@@ -72,8 +72,8 @@ def test_an_http_call_from_an_endpoint_is_the_hops_child(
     class Scheduler(object):
         def select_destinations(self, ctxt, spec):
             with requests.Session() as session:
-                return session.get(placement + '/allocation_candidates'
-                                   ).json()
+                return session.get(placement + '/allocation_candidates',
+                                   timeout=30).json()
 
     with fx.serving(transport, [Scheduler()], topic='scheduler'):
         fx.client(transport, topic='scheduler').call(
