@@ -54,8 +54,10 @@ _TAG_REACH = 256
 # trie_pattern checks), or right after a percent-encoded "?" or "&".
 _KEY_BOUNDARY = '[a-z0-9]'
 _JSON_STRING = r'\\*"[^"\\]*(?:\\.[^"\\]*)*"?'
-_JSON_VALUE = (r'(?P<jv>%s|\[[^\]]*\]?|(?!null\b)[a-z0-9.+-]+)'
-               % _JSON_STRING)
+# Python's repr of a str (in error messages, faults): 'x', u'x', b'x'
+_PYTHON_STRING = r"[ub]?'[^'\\]*(?:\\.[^'\\]*)*'?"
+_JSON_VALUE = (r'(?P<jv>%s|%s|\[[^\]]*\]?|(?!null\b)[a-z0-9.+-]+)'
+               % (_JSON_STRING, _PYTHON_STRING))
 _FORM_VALUE = r'(?P<fv>[^&;#\s"<>\\]*)'
 # key="value" and key='value' (INI, shell, HTML attributes)
 _QUOTED_VALUE = r'(?P<qv>"[^"\r\n]*"?|\'[^\'\r\n]*\'?)'
@@ -66,7 +68,7 @@ _ENCODED_VALUE = r'(?P<ev>%s(?:%%(?!26|3b|23|20|22)%s)*)' % (
 
 _TEXT_KEYS = (
     r'(?P<key>KEYS)(?:'
-    r'\\*"\s*:\s*(?:(?P<tobj>\{)|' + _JSON_VALUE + ')'
+    r'\\*["\']\s*:\s*(?:(?P<tobj>\{)|' + _JSON_VALUE + ')'
     r'|=(?:' + _QUOTED_VALUE + r'|(?![ \t])' + _FORM_VALUE + ')'
     r'|%3d' + _ENCODED_VALUE +
     r'|(?:[ \t]+=[ \t]*|=[ \t]+|[ \t]*:[ \t]+)(?P<iv>[^\r\n]*)'
@@ -377,7 +379,7 @@ class TextScrubber(object):
                 spans.add(start + 1, end - 1 if closed else end,
                           '"%s"' % MASK)
             return
-        if value[:1] in '"\\':
+        if value[:1] in '"\\\'' or value[1:2] == "'":
             self._string(match, group, text, spans, token, whole)
             return
         if value != MASK:
@@ -386,7 +388,8 @@ class TextScrubber(object):
     def _string(self, match, group, text, spans, token, whole):
         value = match.group(group)
         start, end = match.start(group), match.end(group)
-        opening = len(value) - len(value.lstrip('\\')) + 1
+        # Past the backslashes of an escaped string, or a u/b prefix.
+        opening = len(value) - len(value.lstrip('\\ub')) + 1
         quote = value[opening - 1]
         closed = len(value) > opening and value.endswith(quote) and \
             not value.endswith('\\' + quote)

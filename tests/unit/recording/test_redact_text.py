@@ -99,6 +99,10 @@ def test_a_cut_json_response_is_scrubbed_as_text(redactor):
     'a=1&%%70assword=%s&b=2' % SECRET,
     'a=1&pass%%77ord=%s' % SECRET,
     '{"secret": %s, "x": 1' % 12345,
+    # Python's repr, in error messages and faults
+    "{'user': {'name': 'u', 'password': '%s'}}" % SECRET,
+    "{'token': '%s', 'x': 1}" % SECRET,
+    "{u'password': u'%s'}" % SECRET,
 ])
 def test_text_shapes_are_scrubbed(redactor, text):
     secret = '12345' if '12345' in text else SECRET
