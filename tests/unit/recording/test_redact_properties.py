@@ -89,7 +89,7 @@ def documents(draw):
     shape = draw(st.sampled_from([
         'json', 'json-list', 'json-number', 'json-in-string', 'form',
         'query-in-json', 'encoded-query', 'yaml', 'ini', 'xml',
-        'percent-key', 'escaped-key', 'quoted-ini']))
+        'percent-key', 'escaped-key', 'quoted-ini', 'python-repr']))
     position = draw(st.integers(min_value=0, max_value=40))
     around = draw(st.sampled_from(['', 'name=x&', 'id: 1\n', '<r>']))
     if shape == 'json':
@@ -103,6 +103,9 @@ def documents(draw):
                                       max_value=10 ** 12)))
         return json.dumps(_nested({key: int(number)}, path)), \
             'application/json', number
+    if shape == 'python-repr':
+        return repr(_nested({key: secret, 'n': 1}, path)), 'text/plain', \
+            secret
     if shape == 'json-in-string':
         inner = json.dumps({key: secret})
         return json.dumps(_nested({'blob_of': inner}, path)), \
