@@ -207,6 +207,8 @@ def response_event(side, hop_id, trace, parent, caller, callee, kind, url,
 def service_for_topic(exchange, topic):
     """The service consuming ``topic``: nova-conductor, nova-compute..."""
     base = (topic or '').split('.', 1)[0]
+    if not base:
+        return UNKNOWN_CALLER
     known = TOPIC_SERVICES.get(base)
     if known:
         return known
@@ -215,7 +217,7 @@ def service_for_topic(exchange, topic):
             return service
     if not exchange or exchange == 'openstack' or \
             base.startswith(exchange + '-'):
-        return base or 'unknown'
+        return base
     return '%s-%s' % (exchange, base)
 
 
