@@ -22,11 +22,15 @@ log.
 
 The configuration file and the filters file are looked at (``stat``) at
 most once a second and reloaded only when they changed; a broken file is
-reported once and the last good settings or filters stay in force.
+reported once and the last good settings or filters stay in force.  A
+configuration file that was named (paste option ``config_file``,
+``$REQUESTSHOOK_CONFIG``) or read once must be there and be good: while it
+is missing or broken with no good settings to keep, nothing is recorded.
 Nothing is read or parsed per request, and nothing here ever raises into
 the service.
 """
 
+import dataclasses
 import os
 import threading
 import time
@@ -64,9 +68,13 @@ class Recorder(object):
     """Settings, filters, URL map, redaction and the shared log."""
 
     def __init__(self, config_file=None, overrides=None, reporter=None,
-                 clock=time.monotonic, check_interval=CHECK_INTERVAL):
+                 clock=time.monotonic, check_interval=CHECK_INTERVAL,
+                 required=False):
         self.config_file = (config_file
                             or settings_module.default_config_file())
+        # The file must be there once named (``required``) or read once.
+        self._must_exist = required
+        self._good = None       # the last settings read from a good file
         self.overrides = dict(overrides or {})
         self._reporter = reporter or report.Reporter()
         self._clock = clock
@@ -116,7 +124,7 @@ class Recorder(object):
             self._reporter.failed(
                 'reload', type(exc).__name__,
                 'requestshook could not reload its configuration (%s: %s);'
-                ' the last good settings stay.', type(exc).__name__, exc)
+                ' the current settings stay.', type(exc).__name__, exc)
         finally:
             self._lock.release()
 
@@ -126,7 +134,7 @@ class Recorder(object):
         signature = settings_module.file_signature(self.config_file)
         if force or signature != self._config_signature:
             self._config_signature = signature
-            settings = self._load_settings(settings)
+            settings = self._load_settings()
         filters = self._load_filters(settings.filters_file, old.filters,
                                      force)
         if not force and settings is old.settings and \
@@ -134,23 +142,39 @@ class Recorder(object):
             return
         self._state = self._build(settings, filters, old)
 
-    def _load_settings(self, last_good):
+    def _load_settings(self):
         try:
             settings = settings_module.load(
-                self.config_file, self.overrides, self._bad_override)
+                self.config_file, self.overrides, self._bad_override,
+                required=self._must_exist)
         except settings_module.SettingsError as exc:
-            self._reporter.failed(
-                'config', str(exc),
-                'requestshook cannot use its configuration file %s: %s. '
-                'It keeps its last good settings.', self.config_file, exc)
-            if last_good is None:
-                # Nothing good yet: the defaults and the filter's options.
-                return settings_module.load(None, self.overrides)
-            return last_good
+            return self._unusable_settings(exc)
+        if settings.config_file is not None:
+            self._must_exist = True
+            self._good = settings
         self._reporter.resolved(
             'config', 'requestshook reloaded its configuration file %s.',
             self.config_file)
         return settings
+
+    def _unusable_settings(self, exc):
+        if isinstance(exc, settings_module.ConfigMissing):
+            self._good = None   # gone: only a good file brings it back
+        elif self._good is not None:
+            self._reporter.failed(
+                'config', str(exc),
+                'requestshook cannot use its configuration file %s: %s. '
+                'It keeps its last good settings.', self.config_file, exc)
+            return self._good
+        self._reporter.failed(
+            'config', str(exc),
+            'requestshook cannot read its configuration file %s: %s. It '
+            'records nothing until it reads a good one.', self.config_file,
+            exc)
+        # Fail closed, never the defaults: the file may have said "off"
+        # or named a private log.
+        closed = settings_module.load(None, self.overrides)
+        return dataclasses.replace(closed, enabled=False)
 
     def _bad_override(self, name, value, error):
         self._reporter.failed(
@@ -320,20 +344,25 @@ def get_recorder(config_file=None, overrides=None):
     """The process's :class:`Recorder` for this file and these overrides.
 
     ``config_file`` None means ``$REQUESTSHOOK_CONFIG``, else
-    ``/etc/requestshook/requestshook.conf``; a missing file means the
-    defaults.  ``overrides`` (option name -> string, e.g. a paste filter's
-    local conf) win over the file.
+    ``/etc/requestshook/requestshook.conf``.  A missing file means the
+    defaults only for that last one: a named file (``config_file`` or the
+    variable) that is missing or broken means recording nothing.
+    ``overrides`` (option name -> string, e.g. a paste filter's local
+    conf) win over the file.
     """
-    path = config_file or settings_module.default_config_file()
-    key = (path, tuple(sorted((str(name), repr(value))
-                              for name, value in (overrides or {}).items())))
+    named = config_file or settings_module.named_config_file()
+    path = named or settings_module.default_config_file()
+    key = (path, bool(named),
+           tuple(sorted((str(name), repr(value))
+                        for name, value in (overrides or {}).items())))
     recorder = _recorders.get(key)
     if recorder is not None:
         return recorder
     with _recorders_lock:
         recorder = _recorders.get(key)
         if recorder is None:
-            recorder = Recorder(path, overrides, reporter=_reporter)
+            recorder = Recorder(path, overrides, reporter=_reporter,
+                                required=bool(named))
             _recorders[key] = recorder
     return recorder
 

@@ -33,6 +33,10 @@ class SettingsError(Exception):
     """The configuration file cannot be used."""
 
 
+class ConfigMissing(SettingsError):
+    """The configuration file that must be there is not."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings(object):
     """One snapshot of requestshook's configuration."""
@@ -65,9 +69,14 @@ class Settings(object):
 OPTION_NAMES = frozenset(opt.dest for opt in opts.requestshook_opts)
 
 
+def named_config_file():
+    """``$REQUESTSHOOK_CONFIG``, or None when it is not set."""
+    return os.environ.get(opts.CONFIG_FILE_ENV) or None
+
+
 def default_config_file():
     """``$REQUESTSHOOK_CONFIG``, else ``/etc/requestshook/...conf``."""
-    return os.environ.get(opts.CONFIG_FILE_ENV) or opts.DEFAULT_CONFIG_FILE
+    return named_config_file() or opts.DEFAULT_CONFIG_FILE
 
 
 def file_signature(path):
@@ -81,7 +90,8 @@ def file_signature(path):
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def load(config_file=None, overrides=None, on_bad_override=None):
+def load(config_file=None, overrides=None, on_bad_override=None,
+         required=False):
     """:class:`Settings` from ``config_file`` (if it exists) + overrides.
 
     ``overrides`` maps option names to values, strings (a paste filter's
@@ -89,10 +99,20 @@ def load(config_file=None, overrides=None, on_bad_override=None):
     options and None values are ignored.  An
     override whose value does not convert is skipped and passed to
     ``on_bad_override(name, value, error)``.  Raises
-    :class:`SettingsError` when the file exists but cannot be used.
+    :class:`SettingsError` when the file exists but cannot be used, and
+    :class:`ConfigMissing` when it does not exist and is ``required``.
     """
     path = config_file
-    files = [path] if path and os.path.exists(path) else []
+    files = []
+    if path:
+        try:
+            os.stat(path)
+            files = [path]
+        except FileNotFoundError:
+            if required:
+                raise ConfigMissing('%s does not exist' % path)
+        except OSError as exc:
+            raise SettingsError('%s: %s' % (path, exc))
     conf = cfg.ConfigOpts()
     conf.register_opts(opts.requestshook_opts)
     try:

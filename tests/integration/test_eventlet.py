@@ -47,7 +47,8 @@ SCRIPT = textwrap.dedent('''
 
     log_file, hooked = sys.argv[1], sys.argv[2] == 'hooked'
     CLIENTS, CALLS_IN_APP, CALLS_IN_STREAM = 20, 3, 2
-    conf = {'config_file': '/nonexistent', 'log_file': log_file,
+    # An empty requestshook.conf: a named file must exist (fail closed).
+    conf = {'config_file': '/dev/null', 'log_file': log_file,
             'filters_file': '/nonexistent'}
 
 

@@ -103,7 +103,8 @@ def test_one_recorder_per_file_and_overrides(tmp_path):
 
 
 def test_recorders_of_one_process_report_a_failure_once(tmp_path, caplog):
-    conf = str(tmp_path / 'absent.conf')
+    conf = str(tmp_path / 'r.conf')
+    (tmp_path / 'r.conf').write_text('[DEFAULT]\n')
     for name in ('glance-api', 'glance-registry'):
         recorder.get_recorder(conf, {'service_name': name,
                                      'log_file': '/dev/full'}).emit(_event())
@@ -210,18 +211,112 @@ def test_broken_config_reported_once_last_good_kept(
     assert made.service_name == 'fixed'
 
 
-def test_broken_config_at_start_means_defaults(make, caplog):
-    made = make(['this is not ini'])
-    assert made.settings == settings_module.Settings()
-    assert len(errors(caplog)) == 1
+def _records_nothing(made, log):
+    assert made.enabled() is False
+    made.emit(_event())
+    assert lines_of(log) == []
+
+
+def _said_once(caplog, path, *words):
+    said = errors(caplog)
+    assert len(said) == 1, said
+    assert str(path) in said[0]
+    assert 'records nothing' in said[0]
+    assert 'last good' not in said[0]
+    for word in words:
+        assert word in said[0]
+
+
+def test_broken_config_at_start_records_nothing(make, paths, clock,
+                                                caplog):
+    # The file said "off"; broken, it must not turn into the defaults.
+    made = make(['enabled = false', 'max_body_bytes = lots'])
+    for _ in range(3):
+        _records_nothing(made, paths.log)
+        clock.advance()
+    _said_once(caplog, paths.config, 'max_body_bytes')
+    write_config(paths, ['enabled = true'])
+    clock.advance()
+    assert made.enabled()
+    made.emit(_event())
+    assert len(lines_of(paths.log)) == 1
 
 
 def test_broken_config_at_start_keeps_filter_options(make, caplog):
     made = make(['this is not ini'],
-                {'service_name': 'glance-api', 'max_body_bytes': '7'})
+                {'service_name': 'glance-api', 'max_body_bytes': '7',
+                 'enabled': 'true'})
     assert made.service_name == 'glance-api'
     assert made.max_body_bytes == 7
+    assert made.enabled() is False
     assert len(errors(caplog)) == 1
+
+
+def test_vanished_config_records_nothing_until_back(make, paths, clock,
+                                                    caplog):
+    made = make(['service_name = x'])
+    made.emit(_event())
+    paths.config.unlink()
+    clock.advance()
+    for _ in range(3):
+        made.emit(_event())
+        assert made.enabled() is False
+        clock.advance()
+    assert len(lines_of(paths.log)) == 1
+    _said_once(caplog, paths.config, 'does not exist')
+    write_config(paths, ['service_name = y'])
+    clock.advance()
+    assert made.enabled() and made.service_name == 'y'
+    made.emit(_event())
+    assert len(lines_of(paths.log)) == 2
+    assert any('reloaded' in r.getMessage() for r in caplog.records
+               if r.levelno == logging.WARNING)
+
+
+def test_missing_default_config_means_defaults(tmp_path, monkeypatch,
+                                               caplog):
+    monkeypatch.delenv('REQUESTSHOOK_CONFIG', raising=False)
+    monkeypatch.setattr(settings_module.opts, 'DEFAULT_CONFIG_FILE',
+                        str(tmp_path / 'absent.conf'))
+    log = tmp_path / 'r.log'
+    found = recorder.get_recorder(None, {'log_file': str(log)})
+    assert found.enabled()
+    found.emit(_event())
+    assert len(lines_of(log)) == 1
+    assert errors(caplog) == []
+
+
+def test_missing_explicit_config_records_nothing(tmp_path, clock, caplog,
+                                                 monkeypatch):
+    conf = tmp_path / 'absent.conf'
+    log = tmp_path / 'r.log'
+    found = recorder.get_recorder(str(conf), {'log_file': str(log)})
+    _records_nothing(found, log)
+    _said_once(caplog, conf, 'does not exist')
+    conf.write_text('[DEFAULT]\n')
+    monkeypatch.setattr(found, '_next_check', 0.0)
+    assert found.enabled()
+    found.emit(_event())
+    assert len(lines_of(log)) == 1
+
+
+def test_missing_config_of_the_environment_records_nothing(
+        tmp_path, monkeypatch, caplog):
+    conf = tmp_path / 'absent.conf'
+    monkeypatch.setenv('REQUESTSHOOK_CONFIG', str(conf))
+    log = tmp_path / 'r.log'
+    _records_nothing(recorder.get_recorder(None, {'log_file': str(log)}),
+                     log)
+    _said_once(caplog, conf)
+
+
+def test_unreadable_explicit_config_records_nothing(tmp_path, caplog):
+    conf = tmp_path / 'dir.conf'
+    conf.mkdir()
+    log = tmp_path / 'r.log'
+    _records_nothing(recorder.get_recorder(str(conf),
+                                           {'log_file': str(log)}), log)
+    _said_once(caplog, conf)
 
 
 def test_bad_url_map_override_skipped(make, caplog):
@@ -229,13 +324,6 @@ def test_bad_url_map_override_skipped(make, caplog):
     assert made.callee_for_url('http://h:1/') == 'one'
     assert len(errors(caplog)) == 1
     assert 'url_map' in errors(caplog)[0]
-
-
-def test_removed_config_means_defaults(make, paths, clock):
-    made = make(['service_name = x'])
-    paths.config.unlink()
-    clock.advance()
-    assert made.service_name is None
 
 
 def test_bad_override_reported_once(make, clock, caplog):

@@ -32,6 +32,35 @@ def test_missing_file_means_defaults(tmp_path):
     assert loaded.url_map == tuple(opts.DEFAULT_URL_MAP)
 
 
+def test_missing_required_file_raises(tmp_path):
+    with pytest.raises(settings.ConfigMissing) as raised:
+        settings.load(str(tmp_path / 'absent.conf'), required=True)
+    assert 'absent.conf does not exist' in str(raised.value)
+    assert isinstance(raised.value, settings.SettingsError)
+
+
+def test_file_that_cannot_be_looked_at_raises(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('')
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.load(str(blocker / 'r.conf'))
+    assert not isinstance(raised.value, settings.ConfigMissing)
+
+
+def test_required_file_that_exists_is_read(tmp_path):
+    path = _write(tmp_path / 'r.conf', '[DEFAULT]\nenabled = false\n')
+    loaded = settings.load(path, required=True)
+    assert loaded.enabled is False
+    assert loaded.config_file == path
+
+
+def test_named_config_file(monkeypatch):
+    monkeypatch.delenv('REQUESTSHOOK_CONFIG', raising=False)
+    assert settings.named_config_file() is None
+    monkeypatch.setenv('REQUESTSHOOK_CONFIG', '/srv/r.conf')
+    assert settings.named_config_file() == '/srv/r.conf'
+
+
 def test_settings_are_immutable():
     with pytest.raises(AttributeError):
         settings.Settings().enabled = False
