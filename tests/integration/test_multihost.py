@@ -47,6 +47,7 @@ import uuid
 import pytest
 
 from requestshook import event
+from requestshook.reading import sample
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -443,6 +444,18 @@ def test_a_call_crossing_hosts_reads_the_same_from_redis_and_files(cloud):
     diagram = cloud.reader(['diagram', 'last'] + source).decode()
     assert 'api->>backend: POST /work' in diagram
     assert 'backend->>auth: GET /v3/auth/tokens' in diagram
+
+    # cmp1's clock 30 s off either way (faked in its events): the same
+    # diagram of the crossing flow.
+    for seconds in (-30, 30):
+        shifted = cloud.folder / ('cmp1%+d.log' % seconds)
+        shifted.write_bytes(b''.join(
+            event.encode(record) for record in sample.shift_clock(
+                _events(cloud.logs['cmp1']), 'cmp1', seconds)))
+        assert cloud.reader(['diagram', trace, '--log',
+                             str(cloud.logs['ctl1']), '--log',
+                             str(shifted)]) == \
+            cloud.reader(['diagram', trace] + source)
     text = b''.join(event.encode(r) for r in in_redis).decode()
     assert TOKEN not in text and PASSWORD not in text
 

@@ -42,7 +42,8 @@ BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 10.0
 IDLE_WAIT = 1.0
 # How long the sender lets events gather before it sends a batch smaller
-# than BATCH_SIZE: fewer round trips and thread switches per event.
+# than BATCH_SIZE (or than half the queue, so lingering never drops):
+# fewer round trips and thread switches per event.
 LINGER = 0.05
 
 _live = weakref.WeakSet()
@@ -62,6 +63,7 @@ class QueuedSink(base.Sink):
 
     def __init__(self, capacity, reporter=None, flush_timeout=2.0):
         self.capacity = max(1, int(capacity))
+        self._enough = max(1, min(self.batch_size, self.capacity // 2))
         self.flush_timeout = flush_timeout
         self._reporter = reporter or report.Reporter()
         self.dropped = 0            # since the last recovery
@@ -102,6 +104,9 @@ class QueuedSink(base.Sink):
                 self._start()
             if self._waiting:
                 self._wake.set()
+            if len(self._items) >= self._enough and \
+                    not self._hurry.is_set():
+                self._hurry.set()
             return True
         except Exception as exc:
             self._reporter.failed(
@@ -188,7 +193,7 @@ class QueuedSink(base.Sink):
         deadline = None
         while True:
             if not batch:
-                if len(self._items) < self.batch_size:
+                if len(self._items) < self._enough:
                     self._hurry.wait(self.linger)
                 batch = self._take()
             if not batch:

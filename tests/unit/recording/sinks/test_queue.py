@@ -222,3 +222,29 @@ def test_gives_up_after_the_flush_timeout_when_stopping():
     assert time.monotonic() - started < 3
     assert wait_until(lambda: sink.dropped_total == 4)
     assert sink.received == []
+
+
+def test_lingering_for_a_batch_never_fills_the_queue():
+    sink = ListSink(capacity=10)
+    sink.linger = 0.5           # events gather, but never past half a queue
+    for line in lines(100):
+        assert sink.write(line)
+        time.sleep(0.005)
+    assert sink.flush(10)
+    assert sink.dropped_total == 0
+    assert sink.received == lines(100)
+    sink.close()
+
+
+def test_small_batches_wait_for_more_events():
+    sink = ListSink(capacity=1000)
+    sink.batch_size = 1000
+    sizes = []
+    send = sink.send
+    sink.send = lambda batch: sizes.append(len(batch)) or send(batch)
+    for line in lines(50):
+        sink.write(line)
+        time.sleep(0.001)
+    assert sink.flush(10)
+    assert sum(sizes) == 50 and len(sizes) < 10
+    sink.close()
