@@ -180,9 +180,11 @@ class Redactor(object):
             param for param in URL_SECRET_PARAMS if param not in kept)
         self._scrubber = redact_text.TextScrubber(
             text_keys, self._is_secret_param, hash_value)
-        # What, in a lowered log line, sends a JSON body to the key walk.
-        self._line_keys = re.compile(redact_keys.trie_pattern(
-            sorted(text_keys)).encode('utf-8'))
+        # What, in a lowered log line, sends a JSON body to the key walk:
+        # every key holds one of these.
+        self._line_anchors = tuple(
+            anchor.encode('utf-8') for anchor in redact_keys.anchors(
+                text_keys))
 
     def is_secret_key(self, key):
         """True for a listed key, any case, also as a ``_`` suffix."""
@@ -197,17 +199,23 @@ class Redactor(object):
     def encode(self, event):
         """The redacted event as one log line (:func:`event.encode`).
 
-        The fast path for the log writer: headers, URLs, keystone token
-        ids and text bodies are always redacted; JSON bodies are walked
-        only when the encoded line, after its ``body``, shows one of the
-        keys or something a string may hide a secret in, so a body
-        without secrets costs a lowercase copy and a few substring
-        searches.
+        The fast path for the log writer: the event is redacted as
+        :meth:`redact_event` does and encoded once.  The keys of JSON
+        bodies are looked up in a set and a string is scrubbed only when
+        it holds what a secret's key needs around it (``=``, ``:``,
+        ``%``, ``<``).  A JSON body too long to walk
+        (:data:`WALK_BUDGET`) is redacted as text only when the encoded
+        line, after its ``body``, shows one of the keys or something a
+        string may hide a secret in; else it stays as it is.
         """
         cheap = self.redact_event(event, walk_json=False)
-        line = event_format.encode(cheap)
         if not self._has_json_body(cheap):
-            return line
+            return event_format.encode(cheap)
+        try:
+            return event_format.encode(self._walk_json_bodies(cheap))
+        except JsonTooLong:
+            pass
+        line = event_format.encode(cheap)
         lowered = line.lower()
         start = lowered.find(b'body":')
         if start < 0 or not self._may_hold_secret(lowered, start):
@@ -216,13 +224,27 @@ class Redactor(object):
         return line if full is cheap else event_format.encode(full)
 
     def _may_hold_secret(self, lowered, start):
-        return bool(self._line_keys.search(lowered, start)
+        return bool(redact_keys.holds_any(lowered, self._line_anchors, start)
                     or lowered.find(b'%', start) >= 0
                     or lowered.find(b'\\\\u', start) >= 0
                     or (lowered.find(b'@', start) >= 0
                         and lowered.find(b'://', start) >= 0)
                     or lowered.find(b'<input', start) >= 0
                     or lowered.find(b'assertion', start) >= 0)
+
+    def _walk_json_bodies(self, event):
+        # redact_event(event) for an event redact_event(...,
+        # walk_json=False) made, but raising JsonTooLong.
+        changes = {}
+        for field in BODY_FIELDS:
+            body = event.get(field)
+            if isinstance(body, dict) and \
+                    body.get('kind') == event_format.BODY_JSON:
+                data = body.get('data')
+                new = self._walk(data, _Budget(WALK_BUDGET))
+                if new is not data:
+                    changes[field] = dict(body, data=new)
+        return dict(event, **changes) if changes else event
 
     @staticmethod
     def _has_json_body(event):
@@ -318,11 +340,16 @@ class Redactor(object):
             return MASK if isinstance(value, (dict, list)) else value
         if isinstance(value, dict):
             changed = None
+            kinds = self._kinds
             for key, item in value.items():
-                budget.spend()
+                budget.left -= 1        # budget.spend(), inlined
+                if budget.left < 0:
+                    raise JsonTooLong()
                 if item is None:
                     continue
-                kind = self._key_kind(key)
+                kind = kinds.get(key)
+                if kind is None:
+                    kind = self._key_kind(key)
                 if isinstance(item, (dict, list)):
                     new = self._walk(
                         item, budget,
@@ -346,7 +373,9 @@ class Redactor(object):
         if isinstance(value, list):
             changed = None
             for index, item in enumerate(value):
-                budget.spend()
+                budget.left -= 1
+                if budget.left < 0:
+                    raise JsonTooLong()
                 if isinstance(item, (dict, list)):
                     new = self._walk(item, budget,
                                      secret and isinstance(item, list),
@@ -368,8 +397,11 @@ class Redactor(object):
         # JSON, a query or YAML inside a JSON string.
         if len(text) < 4:
             return text
-        budget.spend()
-        if not self._scrubber.may_hold_secret(text):
+        budget.left -= 1
+        if budget.left < 0:
+            raise JsonTooLong()
+        if not self._scrubber.may_hold_secret(text) and \
+                _PATH_TOKEN_SEGMENT not in text:
             return text
         budget.spend(_STRING_COST)
         new = self._scrubber.scrub_text(text, whole=True)

@@ -100,6 +100,33 @@ def is_token_key(low_key):
     return low_key.endswith('token')
 
 
+# Parts most secret key names share.
+ANCHOR_HINTS = ('key', 'pass', 'token', 'secret', 'sig')
+
+
+def anchors(words):
+    """Few substrings such that each of ``words`` holds one of them.
+
+    A text holding none of them holds none of the words: a handful of
+    substring searches in C tells so much faster than a regular
+    expression trying a trie at every letter.
+    """
+    found = set()
+    for word in words:
+        found.add(next((hint for hint in ANCHOR_HINTS if hint in word),
+                       word))
+    return tuple(sorted(anchor for anchor in found if not any(
+        other != anchor and other in anchor for other in found)))
+
+
+def holds_any(text, substrings, start=0):
+    """True when ``text`` holds one of ``substrings`` from ``start``."""
+    for substring in substrings:
+        if text.find(substring, start) >= 0:
+            return True
+    return False
+
+
 def trie_pattern(words, boundary=None):
     """A regular expression matching any of ``words`` (longest first).
 

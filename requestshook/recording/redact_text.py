@@ -181,17 +181,22 @@ class TextScrubber(object):
         self._url_keys = re.compile(_URL_KEYS.replace('KEYS', bounded))
         self._encoded_keys = re.compile(_ENCODED_KEYS.replace(
             'KEYS', redact_keys.trie_pattern(keys)))
-        self._any_key = re.compile(redact_keys.trie_pattern(keys))
+        # Every key holds one of these: no anchor, no key.
+        self._anchors = redact_keys.anchors(keys)
 
     def may_hold_secret(self, text):
         """False when :meth:`scrub_text` surely finds nothing in ``text``.
 
         Every secret it finds is in a text holding a key, a percent or
-        ``\\u`` escape, ``://`` or ``<``.
+        ``\\u`` escape, ``://`` or ``<``; every key it masks a value of
+        is followed by ``=``, ``:``, ``%3d`` or ``>`` (after a ``<``).
         """
+        if '=' not in text and ':' not in text and '%' not in text and \
+                '<' not in text:
+            return False
         low = text.lower()
         return bool('%' in low or '\\u' in low or '://' in low or
-                    '<' in low or self._any_key.search(low))
+                    '<' in low or redact_keys.holds_any(low, self._anchors))
 
     def scrub_text(self, text, whole=False):
         """A body's text with secrets masked (the same string if none).
@@ -203,9 +208,11 @@ class TextScrubber(object):
         low = lower_same_length(text)
         spans = _Spans()
         try:
-            self._keys(self._text_keys, text, low, spans, whole)
-            if '%3d' in low:
-                self._keys(self._encoded_keys, text, low, spans, whole)
+            # Each match of these holds a key, so one of the anchors.
+            if redact_keys.holds_any(low, self._anchors):
+                self._keys(self._text_keys, text, low, spans, whole)
+                if '%3d' in low:
+                    self._keys(self._encoded_keys, text, low, spans, whole)
             if '%' in low and _HAS_UNRESERVED_ESCAPE.search(low):
                 self._percent_keys(text, low, spans, whole)
             if '\\u' in low:

@@ -229,14 +229,28 @@ def test_encode_fast_path_matches_full_redaction(redactor, body):
     assert TOKEN.encode() not in line
 
 
-def test_encode_skips_the_walk_without_markers(redactor, monkeypatch):
-    walked = []
-    monkeypatch.setattr(redactor, '_walk',
-                        lambda value, *args: walked.append(value) or value)
-    redactor.encode(_event(body=_json_body({'images': [{'id': 'x'}]})))
-    assert walked == []
-    redactor.encode(_event(body=_json_body(PASSWORD_AUTH)))
-    assert len(walked) == 1
+def test_encode_scrubs_only_strings_a_secret_can_hide_in(redactor,
+                                                         monkeypatch):
+    scrubbed = []
+    scrub = redactor._scrubber.scrub_text
+    monkeypatch.setattr(redactor._scrubber, 'scrub_text',
+                        lambda text, whole=False:
+                        scrubbed.append(text) or scrub(text, whole))
+    redactor.encode(_event(body=_json_body(
+        {'images': [{'id': 'x', 'name': 'the password of cirros'}]})))
+    assert scrubbed == []
+    line = redactor.encode(_event(body=_json_body({'note': 'password=zq'})))
+    assert scrubbed == ['password=zq'] and b'zq' not in line
+
+
+def test_encode_keeps_a_body_too_long_to_walk_without_markers(redactor):
+    data = {'images': [{'id': 'x%d' % n} for n in range(redact.WALK_BUDGET)]}
+    logged = event.decode(redactor.encode(_event(body=_json_body(data))))
+    assert logged['body']['kind'] == 'json' and logged['body']['data'] == data
+    data['images'][5]['password'] = 'p4ss'
+    logged = event.decode(redactor.encode(_event(body=_json_body(data))))
+    assert logged['body']['kind'] == 'text'
+    assert 'p4ss' not in logged['body']['data']
 
 
 def test_keys_match_as_underscore_suffix(redactor):
