@@ -242,9 +242,11 @@ def test_cluster_url(tmp_path):
     if conftest.REDIS_SERVER is None:
         pytest.skip('redis-server is not installed')
     pytest.importorskip('redis')
+    # The cluster bus port is the port + 10000 unless given.
     node = conftest.RedisServer(tmp_path, extra=[
         '--cluster-enabled', 'yes', '--cluster-config-file',
-        str(tmp_path / 'nodes.conf')]).start()
+        str(tmp_path / 'nodes.conf'), '--cluster-port',
+        str(conftest.free_port())]).start()
     try:
         client = node.client()
         client.execute_command('CLUSTER', 'ADDSLOTSRANGE', 0, 16383)
