@@ -84,8 +84,9 @@ CONTEXT_HEADERS = (
 # not name (nova: set_admin_password/rebuild_instance new_pass,
 # rescue_instance rescue_password, build_and_run_instance admin_password).
 SECRET_ARGUMENT_SUFFIXES = ('pass', '_password', 'passwd')
-_ID = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
-_SAFE_VALUE = re.compile(r'^[A-Za-z0-9_.:-]{1,128}$')
+# Matched whole (fullmatch): '$' also matches before a final newline.
+_ID = re.compile(r'[A-Za-z0-9_.-]{1,64}')
+_SAFE_VALUE = re.compile(r'[A-Za-z0-9_.:-]{1,128}')
 
 _REPORTER = report.Reporter()
 _lock = threading.Lock()
@@ -241,7 +242,7 @@ def context_headers(ctxt):
             value = ctxt.get('user')
         if value is None and key == 'project_id':
             value = ctxt.get('tenant')
-        if isinstance(value, str) and _SAFE_VALUE.match(value):
+        if isinstance(value, str) and _SAFE_VALUE.fullmatch(value):
             headers.append((name, value))
     return headers
 
@@ -307,7 +308,7 @@ def carried(hop_id, trace, parent, caller, kind, url, fanout):
 
 
 def _valid_id(value):
-    return value if isinstance(value, str) and _ID.match(value) else None
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
 def claimed(message):
