@@ -33,6 +33,51 @@ _classes = {}
 _lock = threading.Lock()
 
 
+# (base, type) -> the names of base.OPTIONAL found on that type, in
+# their order, or None when
+# the type's answer may not be its instances' (see _offered).
+_type_answers = {}
+_DEFAULT_LOOKUP = (object.__getattribute__,)
+# What instances surely answer hasattr() True for, found on their type.
+_PLAIN_METHODS = (types.FunctionType, types.BuiltinFunctionType,
+                  types.MethodDescriptorType, types.WrapperDescriptorType,
+                  types.ClassMethodDescriptorType, classmethod,
+                  staticmethod)
+
+
+def _answers_of_type(kind, names):
+    # Instances answer hasattr() as their type does unless the type
+    # computes attributes (__getattr__, __getattribute__) or holds data
+    # descriptors (properties, slots) that may raise AttributeError:
+    # only plain methods are taken for granted.
+    if getattr(kind, '__getattribute__', None) not in _DEFAULT_LOOKUP or \
+            hasattr(kind, '__getattr__'):
+        return None
+    found = []
+    for name in names:
+        attribute = inspect.getattr_static(kind, name, None)
+        if attribute is None:
+            continue
+        if not isinstance(attribute, _PLAIN_METHODS):
+            return None
+        found.append(name)
+    return tuple(found)
+
+
+def _offered(base, wrapped):
+    kind = type(wrapped)
+    key = (base, kind)
+    answers = _type_answers.get(key, False)
+    if answers is False:
+        answers = _type_answers.setdefault(
+            key, _answers_of_type(kind, base.OPTIONAL))
+    if answers is not None:
+        own = getattr(wrapped, '__dict__', None)
+        if not own or not any(name in own for name in base.OPTIONAL):
+            return answers
+    return tuple(name for name in base.OPTIONAL if _offers(wrapped, name))
+
+
 def _offers(wrapped, name):
     # Special methods are looked up on the type, never on the instance.
     if name.startswith('__'):
@@ -64,8 +109,7 @@ def class_for(base, wrapped):
     those.  Classes are made once per type and set of methods.
     """
     kind = type(wrapped)
-    offered = tuple(name for name in base.OPTIONAL
-                    if _offers(wrapped, name))
+    offered = _offered(base, wrapped)
     key = (base, kind, offered)
     made = _classes.get(key)
     if made is not None:
