@@ -18,8 +18,10 @@ import threading
 import pytest
 
 from requestshook.capture import context
+from requestshook.capture import outbound
 from requestshook import event
 from tests.unit.capture import rpc_fixtures as fx
+from tests.unit import fake_recorder
 from tests.unit.capture.rpc_fixtures import rec_fixture  # noqa: F401
 from tests.unit.capture.rpc_fixtures import transport_fixture  # noqa: F401
 
@@ -204,3 +206,33 @@ def test_filtered_calls_still_carry_the_ids(rec, transport):
         ('server', 'request'), ('server', 'response')]
     assert rec.events[0]['id'] == hops[0].hop_id
     assert rec.events[0]['from'] == fx.OWN_NAME
+
+
+class _Broken(fake_recorder.FakeRecorder):
+    def emit(self, event):
+        raise RuntimeError('disk on fire')
+
+
+def test_a_failing_recorder_never_reaches_the_service(rec, transport,
+                                                      monkeypatch):
+    broken = _Broken()
+    monkeypatch.setattr(outbound._settings, 'recorder', broken)
+    hops = []
+
+    class Conductor(object):
+        def echo(self, ctxt, value):
+            hops.append(context.current())
+            return value
+
+        def boom(self, ctxt):
+            raise ValueError('own error')
+
+    with fx.serving(transport, [Conductor()]):
+        client = fx.client(transport)
+        assert client.call({}, 'echo', value=5) == 5
+        with pytest.raises(ValueError, match='own error'):
+            client.call({}, 'boom')
+        client.cast({}, 'echo', value=6)
+        fx.wait_for(lambda: len(hops) == 2)
+    # The call went on unrecorded, without the hop the failed emit made.
+    assert hops == [None, None]
