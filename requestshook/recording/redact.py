@@ -209,10 +209,13 @@ class Redactor(object):
         string may hide a secret in; else it stays as it is.
         """
         cheap = self.redact_event(event, walk_json=False)
-        if not self._has_json_body(cheap):
+        walked = self._json_bodies(cheap)
+        if not walked:
             return event_format.encode(cheap)
         try:
-            return event_format.encode(self._walk_json_bodies(cheap))
+            # The walk leaves no NaN or infinity in what it walked.
+            return event_format.encode(self._walk_json_bodies(cheap),
+                                       verified=walked)
         except JsonTooLong:
             pass
         line = event_format.encode(cheap)
@@ -247,13 +250,10 @@ class Redactor(object):
         return dict(event, **changes) if changes else event
 
     @staticmethod
-    def _has_json_body(event):
-        for field in BODY_FIELDS:
-            body = event.get(field)
-            if isinstance(body, dict) and \
-                    body.get('kind') == event_format.BODY_JSON:
-                return True
-        return False
+    def _json_bodies(event):
+        return tuple(field for field in BODY_FIELDS
+                     if isinstance(event.get(field), dict) and
+                     event[field].get('kind') == event_format.BODY_JSON)
 
     def redact_headers(self, headers):
         """Header pairs with secret values hashed (same list if none).
@@ -363,6 +363,8 @@ class Redactor(object):
                     new = hash_value(item)
                 elif item.__class__ is str:
                     new = self._redact_string(item, budget)
+                elif item.__class__ is float and item - item != 0.0:
+                    new = repr(item)    # as event.encode writes it
                 else:
                     continue
                 if new is not item:
@@ -384,6 +386,8 @@ class Redactor(object):
                     new = MASK
                 elif item.__class__ is str:
                     new = self._redact_string(item, budget)
+                elif item.__class__ is float and item - item != 0.0:
+                    new = repr(item)
                 else:
                     continue
                 if new is not item:

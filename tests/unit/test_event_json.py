@@ -100,3 +100,24 @@ def test_lone_surrogates_fail_alike():
                 event.encode(made)
         finally:
             event._orjson = saved
+
+
+@pytest.mark.parametrize('value', [float('nan'), float('inf'),
+                                   float('-inf')])
+def test_the_redactors_lines_are_strict_whatever_the_body_holds(value):
+    from requestshook.recording import redact
+    made = {'event': 'response', 'url': 'http://h/v2', 'parent': None,
+            'duration_ms': value, 'headers': [],
+            'body': {'kind': event.BODY_JSON, 'size': 9, 'truncated': False,
+                     'data': {'x': [value, {'y': value}], 'password': 'p'}}}
+    for use_orjson in (True, False):
+        saved = event._orjson
+        if not use_orjson:
+            event._orjson = None
+        try:
+            logged = _decoded(redact.Redactor().encode(made))
+        finally:
+            event._orjson = saved
+        assert logged['duration_ms'] == repr(value)
+        assert logged['body']['data'] == {
+            'x': [repr(value), {'y': repr(value)}], 'password': '***'}
