@@ -26,7 +26,8 @@ append at the same time, so lines never tear or interleave.
   (:mod:`requestshook.recording.logfile`); anything else is refused.
 - At most once a second the path is compared with the open file (device
   and inode): when logrotate moved or removed it, or something else took
-  its place, the file is reopened (or refused).
+  its place, the file is reopened (or refused).  A file that shrank was
+  truncated in place (``copytruncate``): reported once, as it loses lines.
 - After a fork the child opens its own descriptor.
 - A log that cannot be opened or written is reported once (per path and
   error) through oslo.log; events are dropped meanwhile, opening is
@@ -67,6 +68,7 @@ class SharedLog(object):
         self._pid = os.getpid()
         self._fd = None
         self._identity = None
+        self._size = 0
         self._next_check = 0.0
         self._write_failing = False
         self._closed = False
@@ -144,9 +146,26 @@ class SharedLog(object):
                 return          # cannot tell: keep writing where we are
             if stat is not None and \
                     (stat.st_dev, stat.st_ino) == self._identity:
+                self._check_truncation(stat.st_size)
                 return
             self._close_fd()
         self._open()
+
+    def _check_truncation(self, size):
+        # The log only grows: smaller than it was, or than the end of our
+        # last line, it was truncated in place (logrotate copytruncate).
+        try:
+            written_to = os.lseek(self._fd, 0, os.SEEK_CUR)
+        except OSError:
+            written_to = 0
+        if size < max(self._size, written_to):
+            self._reporter.failed(
+                'truncated ' + self.path, None,
+                'requestshook\'s log %s was truncated in place (logrotate '
+                'copytruncate?): the events written while it was copied '
+                'are lost and the copy may end in a torn line. logrotate\'s '
+                'default create mode loses none.', self.path)
+        self._size = size
 
     def _open(self):
         try:
@@ -161,6 +180,7 @@ class SharedLog(object):
             return
         self._fd = fd
         self._identity = (stat.st_dev, stat.st_ino)
+        self._size = stat.st_size
         self._reporter.resolved(
             'open ' + self.path,
             'requestshook opened its log %s: events are written again.',

@@ -397,3 +397,35 @@ def test_closed_log_writes_nothing(tmp_path, make_log):
     log.close()
     assert log.write(b'b\n') is False
     assert path.read_bytes() == b'a\n'
+
+
+def test_truncation_in_place_is_reported_once(tmp_path, make_log, clock,
+                                              caplog):
+    path = tmp_path / 'requestshook.log'
+    log = make_log(path)
+    assert log.write(b'a\n')
+    clock.advance()
+    assert log.write(b'b\n')
+    assert _errors(caplog) == []
+    for number in range(3):             # logrotate's copytruncate
+        os.truncate(str(path), 0)
+        clock.advance()
+        assert log.write(b'after %d\n' % number)
+        assert path.read_bytes() == b'after %d\n' % number
+    errors = _errors(caplog)
+    assert len(errors) == 1
+    message = errors[0].getMessage()
+    assert str(path) in message
+    assert 'truncated' in message and 'copytruncate' in message
+
+
+def test_growing_log_is_not_taken_for_truncated(tmp_path, make_log, clock,
+                                                caplog):
+    path = tmp_path / 'requestshook.log'
+    log = make_log(path)
+    other = make_log(path)
+    for number in range(5):
+        assert log.write(b'one %d\n' % number)
+        assert other.write(b'other %d\n' % number)
+        clock.advance()
+    assert _errors(caplog) == []
