@@ -247,7 +247,7 @@ def test_the_traceparent_of_an_otel_client_is_continued(tmp_path,
     from requestshook.capture import middleware
     from requestshook.capture import outbound
     made = _recorder(tmp_path, collector)
-    installed = outbound._settings.recorder
+    installed = (outbound._settings.recorder, outbound._settings.service_name)
 
     def images(environ, start_response):
         start_response('200 OK', [('Content-Type', 'application/json')])
@@ -273,7 +273,8 @@ def test_the_traceparent_of_an_otel_client_is_continued(tmp_path,
         httpd.shutdown()
         httpd.server_close()
         made.close()
-        outbound._settings.recorder = installed
+        outbound._settings.recorder, outbound._settings.service_name = \
+            installed
     assert client['status'] == 200
     assert {span.trace_id.hex() for _, span in spans} == {client['trace']}
     otel_get = [span for resource, span in spans
