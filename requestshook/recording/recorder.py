@@ -81,6 +81,7 @@ class Recorder(object):
         self._check_interval = check_interval
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        self._sinks_closed = False
         self._config_signature = None
         self._filters_path = None
         self._filters_signature = None
@@ -223,19 +224,21 @@ class Recorder(object):
                       self._build_sinks(settings, old.sinks))
 
     def _build_sinks(self, settings, old_sinks):
+        if self._sinks_closed:
+            return {}
         kept = dict(old_sinks)
         built = {}
         for spec in sinks_module.network_specs(settings, self._bad_sink):
             sink = kept.pop(spec, None)
             if sink is None:
                 try:
-                    sink = sinks_module.build(spec, self._reporter)
+                    sink = sinks_module.acquire(spec, self._reporter)
                 except (ValueError, sink_base.MissingDependency) as exc:
                     self._bad_sink(spec[1], exc)
                     continue
             built[spec] = sink
         for sink in kept.values():
-            sink.close(wait=False)
+            sinks_module.release(sink, wait=False)
         return built
 
     def _bad_sink(self, name, error):
@@ -316,8 +319,12 @@ class Recorder(object):
         log = self._state.log
         if log is not None:
             log.close()
-        for sink in self._state.sinks.values():
-            sink.close()
+        state = self._state
+        self._sinks_closed = True
+        self._state = _State(state.settings, state.filters,
+                             state.service_map, state.redactor, state.log)
+        for sink in state.sinks.values():
+            sinks_module.release(sink)
 
     def _report_internal(self, what, exc):
         self._reporter.failed(

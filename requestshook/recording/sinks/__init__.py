@@ -23,9 +23,13 @@ redis+cluster://)
 
 Every sink has the interface of :class:`.base.Sink`; the network ones
 queue events for a sender thread (:mod:`.queue`) and never block a
-request.
+request.  Recorders of one process (two pipelines with their own
+options) share the network sink of one spec (:func:`acquire`,
+:func:`release`): one queue and one sender thread per sink and process.
 """
 
+import os
+import threading
 import urllib.parse
 
 from requestshook import redisurl
@@ -97,3 +101,40 @@ def build(spec, reporter):
     _, endpoint, headers, capacity, flush_timeout = spec
     return otlp.OtlpSink(endpoint, headers=headers, capacity=capacity,
                          reporter=reporter, flush_timeout=flush_timeout)
+
+
+_shared = {}        # spec -> [sink, users]
+_shared_lock = threading.Lock()
+
+
+def _reset_after_fork():
+    global _shared_lock
+    _shared_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def acquire(spec, reporter):
+    """The process's live sink for ``spec``, built on first use."""
+    with _shared_lock:
+        entry = _shared.get(spec)
+        if entry is not None and not entry[0].closed:
+            entry[1] += 1
+            return entry[0]
+        sink = build(spec, reporter)
+        _shared[spec] = [sink, 1]
+        return sink
+
+
+def release(sink, wait=True):
+    """One user less; the last one closes the sink (see QueuedSink.close)."""
+    with _shared_lock:
+        for spec, entry in list(_shared.items()):
+            if entry[0] is sink:
+                entry[1] -= 1
+                if entry[1] > 0:
+                    return
+                del _shared[spec]
+                break
+    sink.close(wait=wait)

@@ -116,6 +116,10 @@ class QueuedSink(base.Sink):
                 exc)
             return False
 
+    @property
+    def closed(self):
+        return self._closed
+
     def pending(self):
         """Events waiting or being sent."""
         with self._cond:

@@ -267,3 +267,26 @@ def test_cluster_url(tmp_path):
             event.decode(line)]
     finally:
         node.stop()
+
+
+def test_recorders_of_one_process_share_a_sink(tmp_path, redis_server):
+    config = tmp_path / 'rh.conf'
+    config.write_text('[DEFAULT]\nlog_file = %s\nfilters_file = %s\n'
+                      'sinks = %s\n' % (tmp_path / 'rh.log',
+                                        tmp_path / 'none.json',
+                                        redis_server.url))
+    api = recorder.Recorder(str(config), {'service_name': 'nova-api'})
+    metadata = recorder.Recorder(str(config),
+                                 {'service_name': 'nova-api-metadata'})
+    shared, = api._state.sinks.values()
+    assert list(metadata._state.sinks.values()) == [shared]
+    api.emit(_event(1))
+    metadata.emit(_event(2))
+    api.close()
+    api.close()                     # twice: still one user less
+    assert not shared.closed
+    metadata.emit(_event(3))
+    assert shared.flush(10)
+    metadata.close()
+    assert shared.closed
+    assert len(entries(redis_server)) == 3
