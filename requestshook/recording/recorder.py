@@ -82,6 +82,8 @@ class Recorder(object):
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._sinks_closed = False
+        # The log of the last event written while recording was on.
+        self._recording_log = None
         self._config_signature = None
         self._filters_path = None
         self._filters_signature = None
@@ -292,11 +294,15 @@ class Recorder(object):
         disabled, unless ``closing``: the closing event of a call whose
         opening event was kept is written even when recording was
         switched off meanwhile (a call that started recording finishes
-        recording).  Returns False when dropped.  Never raises.
+        recording), to the log that was recording; never to one only
+        failing closed points to.  Returns False when dropped.  Never
+        raises.
         """
         try:
             state = self._current()
-            if not state.settings.enabled and not closing:
+            if state.settings.enabled:
+                self._recording_log = state.log
+            elif not closing or state.log is not self._recording_log:
                 return False
             line = state.redactor.encode(event)
             for sink in state.sinks.values():

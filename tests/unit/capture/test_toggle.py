@@ -138,3 +138,35 @@ def test_real_recorder_switched_off_mid_call(tmp_path, clock):
     written = [event.decode(line) for line in log.read_bytes().splitlines()]
     assert [record['event'] for record in written] == ['request',
                                                        'response']
+
+
+def test_closing_event_never_goes_where_failing_closed_points(
+        tmp_path, clock, monkeypatch):
+    # The config file vanishes mid-call: the recorder fails closed, on
+    # the default settings.  The call's end must not be written to the
+    # default log, which the operator never chose.
+    from requestshook.recording import opts
+    default_log = tmp_path / 'default.log'
+    log_option = [option for option in opts.requestshook_opts
+                  if option.dest == 'log_file'][0]
+    monkeypatch.setattr(log_option, 'default', str(default_log))
+    config = tmp_path / 'requestshook.conf'
+    log = tmp_path / 'chosen.log'
+    config.write_text('[DEFAULT]\nenabled = true\nlog_file = %s\n'
+                      'filters_file = %s\n' % (log, tmp_path / 'none.json'))
+    rec = recorder_module.Recorder(str(config), clock=clock)
+    try:
+        def app(environ, start_response):
+            os.unlink(str(config))
+            clock.advance(5)
+            start_response('200 OK', [('Content-Type', 'text/plain')])
+            return [b'done']
+        served = wsgiref_server.serve(
+            middleware.RequestsHook(app, {}, recorder=rec))
+        assert served.body == b'done'
+        assert not rec.enabled()
+    finally:
+        rec.close()
+    assert not default_log.exists()
+    written = [event.decode(line) for line in log.read_bytes().splitlines()]
+    assert [record['event'] for record in written] == ['request']
