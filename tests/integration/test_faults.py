@@ -170,8 +170,27 @@ def _broken_filters(folder):
     return str(folder / 'ok.log'), str(path)
 
 
+def _fifo_log(folder):
+    # Opening a FIFO to write waited for a reader: the service hung.
+    path = folder / 'fifo.log'
+    if not path.exists():
+        os.mkfifo(str(path), 0o600)
+    return str(path), None
+
+
+def _symlinked_log(folder):
+    target = folder / 'private.conf'
+    target.write_text('secret\n')
+    path = folder / 'symlinked.log'
+    if not os.path.lexists(str(path)):
+        os.symlink(str(target), str(path))
+    return str(path), None
+
+
 FAULTS = {
     'log-dir-unwritable': lambda folder: (_unwritable_log(folder), None),
+    'log-is-a-fifo': _fifo_log,
+    'log-is-a-symlink': _symlinked_log,
     'dev-full': lambda folder: ('/dev/full', None),
     'broken-filters': _broken_filters,
 }
@@ -194,6 +213,8 @@ def test_fault_changes_no_answer_and_is_reported_once(folder, plain_answers,
     assert len(messages) == 1, messages
     expected = {'log-dir-unwritable': 'cannot open its log',
                 'dev-full': 'a character device, not a regular file',
+                'log-is-a-fifo': 'a FIFO (named pipe), not a regular file',
+                'log-is-a-symlink': 'never writes through a link',
                 'broken-filters': 'filters file'}[fault]
     assert expected in messages[0]
 
