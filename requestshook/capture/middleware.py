@@ -32,7 +32,6 @@ absent.
 
 import re
 import time
-import wsgiref.util
 
 from requestshook.capture import body
 from requestshook.capture import context
@@ -43,6 +42,7 @@ from requestshook.capture import rpc
 from requestshook.recording import report
 from requestshook.capture import trust
 from requestshook.capture import wsgi_result
+from requestshook.capture import wsgi_url
 from requestshook import w3c
 
 _REPORTER = report.Reporter()
@@ -153,7 +153,7 @@ class InboundCall(object):
                        or UNKNOWN_CALLER)
         self.service = service
         self.method = environ.get('REQUEST_METHOD', 'GET')
-        self.url = wsgiref.util.request_uri(environ)
+        self.url = wsgi_url.request_url(environ)
         path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
         self.serving = context.Serving(
             context.Hop(self.trace, self.hop_id, service))
