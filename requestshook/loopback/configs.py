@@ -178,6 +178,8 @@ def glance_api_conf(site):
         '[DEFAULT]\n'
         'use_stderr = true\n'
         'enabled_backends = fs:file, swift:swift\n'
+        # No web-download: the stack has no way out to the internet.
+        'enabled_import_methods = glance-direct, copy-image\n'
         '[database]\n'
         'connection = %(db)s\n'
         '[glance_store]\n'
@@ -246,12 +248,13 @@ def _swift_default(site, service):
            site.path('swift'), site.user, service))
 
 
-# devstack's order; tempurl, staticweb and container-quotas are what
+# devstack's order; bulk, tempurl, staticweb and the quotas are what
 # Tempest's object-storage tests expect of a cloud.
 PROXY_PIPELINE = ('catch_errors gatekeeper healthcheck proxy-logging '
-                  'listing_formats tempurl authtoken keystoneauth staticweb '
-                  'copy container-quotas dlo slo versioned_writes '
-                  'proxy-logging proxy-server')
+                  'listing_formats bulk tempurl crossdomain formpost '
+                  'authtoken keystoneauth staticweb copy container-quotas '
+                  'account-quotas dlo slo versioned_writes proxy-logging '
+                  'proxy-server')
 
 
 def proxy_server_conf(site):
@@ -263,9 +266,12 @@ def proxy_server_conf(site):
                           ('proxy-logging', 'proxy_logging'),
                           ('listing_formats', 'listing_formats'),
                           ('copy', 'copy'), ('dlo', 'dlo'), ('slo', 'slo'),
-                          ('versioned_writes', 'versioned_writes'),
+                          ('crossdomain', 'crossdomain'),
+                          ('formpost', 'formpost'),
                           ('tempurl', 'tempurl'), ('staticweb', 'staticweb'),
-                          ('container-quotas', 'container_quotas')))
+                          ('container-quotas', 'container_quotas'),
+                          ('account-quotas', 'account_quotas'),
+                          ('bulk', 'bulk')))
     return (
         _swift_default(site, 'swift-proxy-server') +
         '[pipeline:main]\n'
@@ -279,6 +285,9 @@ def proxy_server_conf(site):
         # Anonymous reads of public containers reach keystoneauth.
         'delay_auth_decision = true\n'
         '%s'
+        '[filter:versioned_writes]\n'
+        'use = egg:swift#versioned_writes\n'
+        'allow_versioned_writes = true\n'
         '[filter:keystoneauth]\n'
         'use = egg:swift#keystoneauth\n'
         'operator_roles = admin, member\n'

@@ -121,7 +121,9 @@ def tempest_conf(site, compute=None):
             'reseller_admin_role': 'ResellerAdmin',
             'build_timeout': '60',
         },
-        'object-storage-feature-enabled': {'discoverability': 'true'},
+        # No container-sync daemon runs in the stack.
+        'object-storage-feature-enabled': {'discoverability': 'true',
+                                           'container_sync': 'false'},
         'validation': {'run_validation': 'false'},
     })
     if compute:
