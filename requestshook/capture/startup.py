@@ -20,7 +20,7 @@ module and call :func:`install`::
     REQUESTSHOOK_ENABLE=nova-compute    record as nova-compute
     REQUESTSHOOK_ENABLE=1               name from the script (openstack,
                                         nova-scheduler, python...)
-    REQUESTSHOOK_LOG_FILE=/tmp/x.log    write there instead of the
+    REQUESTSHOOK_LOG_FILE=~/x.log       write there instead of the
                                         configured log_file
     REQUESTSHOOK_CONFIG=/path/conf      another configuration file
 

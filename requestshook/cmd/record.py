@@ -36,7 +36,7 @@ examples:
   requestshook record -- openstack image list
   requestshook record --doc ./image-create -- openstack image create \\
       --file cirros.img --disk-format qcow2 cirros
-  requestshook record --log /tmp/rh.log -- python client.py
+  requestshook record --log ./rh.log -- python client.py
 
 The command's calls are recorded as coming from NAME (default: the
 command's name, e.g. `openstack`) and form one flow, whose trace id is
