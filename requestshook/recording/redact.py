@@ -91,6 +91,7 @@ SECRET_PAYLOAD_REASON = 'a barbican secret payload'
 # (thousands of tiny values: a hostile one) is scrubbed as its JSON text,
 # which takes linear time in C, and kept as text.
 WALK_BUDGET = 8192
+_LOOK_COST = 3
 _STRING_COST = 16
 WALKED_AS_TEXT = 'too many values to walk: scrubbed as text'
 
@@ -209,22 +210,11 @@ class Redactor(object):
         string may hide a secret in; else it stays as it is.
         """
         cheap = self.redact_event(event, walk_json=False)
-        walked = self._json_bodies(cheap)
-        if not walked:
+        if not self._json_bodies(cheap):
             return event_format.encode(cheap)
-        try:
-            # The walk leaves no NaN or infinity in what it walked.
-            return event_format.encode(self._walk_json_bodies(cheap),
-                                       verified=walked)
-        except JsonTooLong:
-            pass
-        line = event_format.encode(cheap)
-        lowered = line.lower()
-        start = lowered.find(b'body":')
-        if start < 0 or not self._may_hold_secret(lowered, start):
-            return line
-        full = self.redact_event(cheap)
-        return line if full is cheap else event_format.encode(full)
+        full, walked = self._walk_json_bodies(cheap)
+        # The walk leaves no NaN or infinity in what it walked.
+        return event_format.encode(full, verified=walked)
 
     def _may_hold_secret(self, lowered, start):
         return bool(redact_keys.holds_any(lowered, self._line_anchors, start)
@@ -237,17 +227,32 @@ class Redactor(object):
 
     def _walk_json_bodies(self, event):
         # redact_event(event) for an event redact_event(...,
-        # walk_json=False) made, but raising JsonTooLong.
+        # walk_json=False) made, and the fields walked whole.  A body
+        # too long to walk is scrubbed as its JSON text when that text
+        # shows a key or what a string may hide a secret in, else kept;
+        # either way it is not walked twice.
         changes = {}
+        walked = []
         for field in BODY_FIELDS:
             body = event.get(field)
-            if isinstance(body, dict) and \
-                    body.get('kind') == event_format.BODY_JSON:
-                data = body.get('data')
+            if not isinstance(body, dict) or \
+                    body.get('kind') != event_format.BODY_JSON:
+                continue
+            data = body.get('data')
+            try:
                 new = self._walk(data, _Budget(WALK_BUDGET))
-                if new is not data:
-                    changes[field] = dict(body, data=new)
-        return dict(event, **changes) if changes else event
+            except JsonTooLong:
+                text = json.dumps(data, ensure_ascii=False)
+                if self._may_hold_secret(text.encode('utf-8').lower(), 0):
+                    changes[field] = dict(
+                        body, kind=event_format.BODY_TEXT,
+                        data=self.redact_text(text, whole=True),
+                        note=WALKED_AS_TEXT)
+                continue
+            walked.append(field)
+            if new is not data:
+                changes[field] = dict(body, data=new)
+        return (dict(event, **changes) if changes else event), tuple(walked)
 
     @staticmethod
     def _json_bodies(event):
@@ -404,6 +409,11 @@ class Redactor(object):
         budget.left -= 1
         if budget.left < 0:
             raise JsonTooLong()
+        if not self._scrubber.may_hold_delimited(text) and \
+                _PATH_TOKEN_SEGMENT not in text:
+            return text
+        # Looking for a key costs a few searches more.
+        budget.spend(_LOOK_COST)
         if not self._scrubber.may_hold_secret(text) and \
                 _PATH_TOKEN_SEGMENT not in text:
             return text

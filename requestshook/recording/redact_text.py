@@ -191,15 +191,18 @@ class TextScrubber(object):
         ``\\u`` escape, ``://`` or ``<``; every key it masks a value of
         is followed by ``=``, ``:``, ``%3d`` or ``>`` (after a ``<``).
         """
-        if not self._may_hold_delimited(text):
+        if not self.may_hold_delimited(text):
             return False
         low = text.lower()
         return bool('%' in low or '\\u' in low or '://' in low or
                     '<' in low or redact_keys.holds_any(low, self._anchors))
 
     @staticmethod
-    def _may_hold_delimited(text):
-        # Every pass of scrub_text needs one of these (a few memchr).
+    def may_hold_delimited(text):
+        """False when no pass of :meth:`scrub_text` can match.
+
+        Every one needs one of these (a few memchr).
+        """
         return '=' in text or ':' in text or '%' in text or '<' in text
 
     def scrub_text(self, text, whole=False):
@@ -209,7 +212,7 @@ class TextScrubber(object):
         """
         if not isinstance(text, str) or not text:
             return text
-        if not self._may_hold_delimited(text):
+        if not self.may_hold_delimited(text):
             return text
         low = lower_same_length(text)
         spans = _Spans()
