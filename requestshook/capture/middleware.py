@@ -158,7 +158,8 @@ class InboundCall(object):
         self.serving = context.Serving(
             context.Hop(self.trace, self.hop_id, service))
         self.recorded = recorder.should_record(self.caller, service,
-                                               self.method, path)
+                                               self.method, path,
+                                               root=self.parent is None)
         self.status = None
         self.response_headers = None
         self.request_head = None

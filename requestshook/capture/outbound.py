@@ -261,7 +261,8 @@ class OutboundCall(object):
         self.callee = recorder.callee_for_url(self.url)
         path = urllib.parse.urlsplit(self.url).path
         self.recorded = recorder.should_record(self.caller, self.callee,
-                                               self.method, path)
+                                               self.method, path,
+                                               root=self.parent is None)
         self._original_body = request.body
         self._body_replaced = False
         self._request_head = None

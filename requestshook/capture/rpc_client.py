@@ -69,7 +69,8 @@ class ClientMessage(object):
                                self.caller, self.kind, self.url,
                                self.fanout)
         self.recorded = recorder.should_record(self.caller, self.callee,
-                                               self.kind, self.url)
+                                               self.kind, self.url,
+                                               root=self.parent is None)
         if self.recorded:
             headers = rpc.context_headers(ctxt)
             version = message.get('version')

@@ -92,7 +92,8 @@ class ServerMessage(object):
         self.serving = context.Serving(
             context.Hop(self.trace, self.hop_id, self.service))
         self.recorded = recorder.should_record(self.caller, self.service,
-                                               self.kind, self.url)
+                                               self.kind, self.url,
+                                               root=self.parent is None)
         if self.recorded:
             record = event.request_event(
                 event.SERVER, self.hop_id, self.trace, self.parent,

@@ -21,8 +21,12 @@ is an object naming any of::
     "method"  HTTP method(s)                    (case-insensitive)
     "urls"    path template(s)
     "rpc_method"  RPC method name(s)            (case-insensitive)
+    "root"    true: only a call that starts a flow (no parent)
 
-each a string or a list of strings (a list matches any of its items).  A
+each a string or a list of strings (a list matches any of its items).
+``root`` keeps a filter to calls made outside any other call: a
+daemon's periodic work (nova-compute's resource updates, say) and not the
+same calls made inside a boot.  A
 filter drops a call when every field it names matches.  A path template
 matches a path from its start up to a segment boundary, ``{name}``
 standing for exactly one segment: ``/identity/{version}/limits`` matches
@@ -47,7 +51,7 @@ starting with ``/`` makes the whole file invalid.
 import json
 import re
 
-FIELDS = ('from', 'to', 'method', 'urls', 'rpc_method')
+FIELDS = ('from', 'to', 'method', 'urls', 'rpc_method', 'root')
 RPC_SCHEME = 'rpc://'
 
 _PLACEHOLDER = re.compile(r'\{[^{}/]*\}')
@@ -89,7 +93,7 @@ class Filter(object):
     """One compiled filter."""
 
     __slots__ = ('callers', 'callees', 'methods', 'paths', 'rpc_methods',
-                 'source')
+                 'root_only', 'source')
 
     def __init__(self, spec):
         if not isinstance(spec, dict):
@@ -110,6 +114,10 @@ class Filter(object):
             if 'method' in spec else None
         self.rpc_methods = _names('rpc_method', spec['rpc_method']) \
             if 'rpc_method' in spec else None
+        root = spec.get('root', False)
+        if not isinstance(root, bool):
+            raise FilterError('"root" must be true or false in %r' % (spec,))
+        self.root_only = root
         self.paths = None
         if 'urls' in spec:
             templates = _names('urls', spec['urls'], lower=False)
@@ -117,11 +125,15 @@ class Filter(object):
                                     for template in templates)
             self.paths = re.compile('(?:%s)(?:/|$)' % alternatives)
 
-    def matches(self, caller, callee, method, path, rpc_method=None):
+    def matches(self, caller, callee, method, path, rpc_method=None,
+                root=False):
         """All arguments but ``path`` already lower case.
 
-        ``rpc_method`` is the RPC method name of an RPC hop, else None.
+        ``rpc_method`` is the RPC method name of an RPC hop, else None;
+        ``root`` says the call has no parent.
         """
+        if self.root_only and not root:
+            return False
         if self.callers is not None and caller not in self.callers:
             return False
         if self.callees is not None and callee not in self.callees:
@@ -148,7 +160,7 @@ class Filters(object):
     def __bool__(self):
         return bool(self._filters)
 
-    def drops(self, caller, callee, method, path):
+    def drops(self, caller, callee, method, path, root=False):
         """True when a filter drops this call.
 
         ``path`` is the URL path including any mount prefix
@@ -165,7 +177,7 @@ class Filters(object):
             rpc_method = path.rsplit('/', 1)[-1].lower()
         path = _path_of(path or '/')
         for one in self._filters:
-            if one.matches(caller, callee, method, path, rpc_method):
+            if one.matches(caller, callee, method, path, rpc_method, root):
                 return True
         return False
 

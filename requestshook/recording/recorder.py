@@ -270,11 +270,14 @@ class Recorder(object):
         """True when outbound calls also carry a W3C traceparent."""
         return self._current().settings.emit_traceparent
 
-    def should_record(self, caller, callee, method, path):
-        """False when a should_not_hook filter drops this call."""
+    def should_record(self, caller, callee, method, path, root=False):
+        """False when a should_not_hook filter drops this call.
+
+        ``root``: the call has no parent (it starts a flow).
+        """
         try:
             return not self._current().filters.drops(caller, callee,
-                                                     method, path)
+                                                     method, path, root)
         except Exception as exc:
             self._report_internal('filter', exc)
             return True

@@ -36,7 +36,7 @@ class FakeRecorder(object):
         self.enabled_calls += 1
         return self.is_enabled
 
-    def should_record(self, caller, callee, method, path):
+    def should_record(self, caller, callee, method, path, root=False):
         self.asked.append((caller, callee, method, path))
         return (caller, callee, method, path) not in self.dropped
 

@@ -468,7 +468,7 @@ def test_large_bodies_keep_only_the_head():
 
 
 class _BrokenRecorder(fake_recorder.FakeRecorder):
-    def should_record(self, *args):
+    def should_record(self, *args, **kwargs):
         raise RuntimeError('filters broke')
 
 

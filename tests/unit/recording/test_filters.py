@@ -138,7 +138,7 @@ def test_load_rejects_non_utf8(tmp_path):
 def test_shipped_file_holds_the_seed_entries():
     shipped = filters.load(os.path.join(
         ROOT, 'etc/requestshook/should_not_hook.json'))
-    assert len(shipped) == 3
+    assert len(shipped) == 5
     assert shipped.drops('glance-api', 'keystone', 'GET',
                          '/identity/v3/endpoints/abc')
     assert shipped.drops('nova-compute', 'placement-api', 'GET',
@@ -147,6 +147,13 @@ def test_shipped_file_holds_the_seed_entries():
                          '/identity/v3/auth/tokens')
     assert not shipped.drops('nova-compute', 'placement-api', 'PUT',
                              '/placement/resource_providers/u1/traits')
+    # nova-compute's periodic RPC, not the same calls inside a boot.
+    periodic = ('nova-compute', 'nova-conductor', 'CALL',
+                'rpc://nova/conductor/object_class_action_versions')
+    assert shipped.drops(*periodic, root=True)
+    assert not shipped.drops(*periodic, root=False)
+    assert shipped.drops('nova-compute', 'nova-scheduler', 'CAST',
+                         'rpc://nova/scheduler/sync_instance_info', True)
 
 
 # RPC hops (requestshook.capture.rpc) are asked with method CALL or CAST
@@ -185,3 +192,16 @@ def test_rpc_method_must_be_names():
         filters.Filters([{'rpc_method': []}])
     with pytest.raises(filters.FilterError):
         filters.Filters([{'rpc_method': 3}])
+
+
+def test_root_drops_only_calls_that_start_a_flow():
+    dropping = filters.Filters([{'from': 'nova-compute', 'root': True}])
+    call = ('nova-compute', 'nova-conductor', 'CALL',
+            'rpc://nova/conductor/object_action')
+    assert dropping.drops(*call, root=True)
+    assert not dropping.drops(*call, root=False)
+    assert not dropping.drops(*call)
+    assert filters.Filters([{'from': 'nova-compute', 'root': False}]).drops(
+        *call, root=False)
+    with pytest.raises(filters.FilterError):
+        filters.Filters([{'from': 'x', 'root': 'yes'}])
