@@ -83,7 +83,8 @@ def parse(value):
     """``(trace_id, parent_id)`` of a valid ``traceparent``, else None."""
     if not isinstance(value, str):
         return None
-    match = _TRACEPARENT.match(value.strip().lower())
+    # Lowercase hex only (the spec's HEXDIGLC): anything else is invalid.
+    match = _TRACEPARENT.match(value.strip())
     if match is None:
         return None
     version, trace, parent, _flags, rest = match.groups()
