@@ -144,6 +144,14 @@ def _hash_path_token(match):
     return match.group(1) + hash_value(match.group(2))
 
 
+def _plain_string(text):
+    # A string of 4 characters or more that Redactor._redact_string
+    # surely returns as it is (see TextScrubber.may_hold_secret).
+    return len(text) > 3 and '=' not in text and ':' not in text and \
+        '%' not in text and '<' not in text and \
+        _PATH_TOKEN_SEGMENT not in text
+
+
 def _text(value):
     if isinstance(value, bytes):
         return value.decode('latin-1')
@@ -367,6 +375,11 @@ class Redactor(object):
                 elif token and key == 'id' and item.__class__ is str:
                     new = hash_value(item)
                 elif item.__class__ is str:
+                    if _plain_string(item):     # _redact_string, inlined
+                        budget.left -= 1
+                        if budget.left < 0:
+                            raise JsonTooLong()
+                        continue
                     new = self._redact_string(item, budget)
                 elif item.__class__ is float and item - item != 0.0:
                     new = repr(item)    # as event.encode writes it
@@ -390,6 +403,11 @@ class Redactor(object):
                 elif secret and item is not None:
                     new = MASK
                 elif item.__class__ is str:
+                    if _plain_string(item):
+                        budget.left -= 1
+                        if budget.left < 0:
+                            raise JsonTooLong()
+                        continue
                     new = self._redact_string(item, budget)
                 elif item.__class__ is float and item - item != 0.0:
                     new = repr(item)
@@ -425,6 +443,9 @@ class Redactor(object):
 
     @staticmethod
     def _redact_keystone_token(data):
+        if data.__class__ is dict and 'auth' not in data and \
+                'access' not in data:
+            return data     # no path starts here: no KeyError raised
         for path in _KEYSTONE_TOKEN_PATHS:
             try:
                 token = data
