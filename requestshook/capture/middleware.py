@@ -88,16 +88,35 @@ def _claimed_ids(environ, hmac_keys):
     return ids
 
 
+_CONTENT_KEYS = ('CONTENT_TYPE', 'CONTENT_LENGTH')
+# environ key -> its header's name, False when it names no header.
+_header_names = {}
+_HEADER_NAMES_KEPT = 1024
+
+
+def _header_name(key):
+    if key.startswith('HTTP_'):
+        name = key[5:]
+    elif key in _CONTENT_KEYS:
+        name = key
+    else:
+        return False
+    return name.replace('_', '-').title()
+
+
 def _request_headers(environ):
     headers = []
+    names = _header_names
     for key, value in environ.items():
-        if key.startswith('HTTP_'):
-            name = key[5:]
-        elif key in ('CONTENT_TYPE', 'CONTENT_LENGTH') and value:
-            name = key
-        else:
+        name = names.get(key)
+        if name is None:
+            name = _header_name(key)
+            if len(names) >= _HEADER_NAMES_KEPT:
+                names.clear()
+            names[key] = name
+        if name is False or (not value and key in _CONTENT_KEYS):
             continue
-        headers.append((name.replace('_', '-').title(), str(value)))
+        headers.append((name, str(value)))
     return headers
 
 
