@@ -9,4 +9,4 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Where events go: the per-process recorder, its settings, redaction, filters and the shared log."""
+"""Where events go: the recorder, its settings, redaction, filters, sinks."""

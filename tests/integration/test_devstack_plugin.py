@@ -247,7 +247,8 @@ def test_post_config_then_unstack(devstack, monkeypatch):
     assert 'systemctl restart devstack@placement-api.service' not in calls
     assert not [call for call in calls if call.startswith('restart_service')]
     restart = calls.index('systemctl restart devstack@keystone.service')
-    assert calls[restart + 1] == 'wait_for_service 60 http://10.0.0.1/identity/v3/'
+    assert calls[restart + 1] == (
+        'wait_for_service 60 http://10.0.0.1/identity/v3/')
 
     dropins = sorted(p.relative_to(devstack.systemd).as_posix()
                      for p in devstack.systemd.rglob('*.conf'))
