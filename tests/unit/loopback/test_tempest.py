@@ -101,3 +101,60 @@ def test_log_check_finds_non_strict_lines_and_secrets(tmp_path):
     assert 'hunter2' not in check.summary()
     log.write_text(good + '\n')
     assert tempest_checks.check_log(str(log), ['hunter2hunter2']).ok
+
+
+def test_rerun_regex_selects_exactly_the_tests():
+    import re
+    regex = re.compile(tempest.rerun_regex([
+        'tempest.api.identity.v3.test_a.T.test_x',
+        'setUpClass (tempest.api.identity.v3.test_b.C)']))
+    assert regex.search('tempest.api.identity.v3.test_a.T.test_x[id-1,smoke]')
+    assert regex.search('tempest.api.identity.v3.test_a.T.test_x')
+    assert not regex.search('tempest.api.identity.v3.test_a.T.test_xy')
+    assert regex.search('tempest.api.identity.v3.test_b.C.test_any[id-2]')
+    assert not regex.search('tempest.api.identity.v3.test_b.CD.test_any')
+
+
+class _Stack(object):
+    def __init__(self, log):
+        self.log_file = str(log)
+        self.modes = []
+
+    def set_capture(self, enabled):
+        self.modes.append(enabled)
+        if enabled:
+            with open(self.log_file, 'a') as stream:
+                stream.write('{}\n')
+
+
+class _Tempest(object):
+    def __init__(self, answers):
+        self.answers = answers
+        self.runs = []
+
+    def run(self, label, regex, concurrency):
+        self.runs.append((label, regex, concurrency))
+        return self.answers[label]
+
+
+def test_tests_that_differ_run_again_alone_in_both_modes(tmp_path):
+    log = tmp_path / 'requestshook.log'
+    log.write_text('')
+    stack = _Stack(log)
+    runner = _Tempest({'rerun-recording-on': {'a.test_flaky': 'passed',
+                                              'a.test_real': 'failed'},
+                       'rerun-recording-off': {'a.test_flaky': 'passed',
+                                               'a.test_real': 'passed'}})
+    on = {'a.test_flaky': 'failed', 'a.test_real': 'failed',
+          'a.test_same': 'passed'}
+    off = {'a.test_flaky': 'passed', 'a.test_real': 'passed',
+           'a.test_same': 'passed'}
+    rerun, written = tempest.settle_differences(runner, stack, on, off)
+    assert rerun == ['a.test_flaky', 'a.test_real']
+    assert [(label, concurrency) for label, _, concurrency in runner.runs] \
+        == [('rerun-recording-on', 1), ('rerun-recording-off', 1)]
+    assert stack.modes == [True, False]
+    assert written == 0
+    assert tempest.Comparison(on, off).differ == ['a.test_real']
+    assert tempest.settle_differences(runner, stack, {'x': 'passed'},
+                                      {'x': 'passed'}) == ([], 0)
