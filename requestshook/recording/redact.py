@@ -28,7 +28,8 @@ Applied to every event just before it is written:
   ``id`` of an object under it, are shown in the ``{SHA256}`` form;
 - the token id of keystone's token auth method and v2 token response is
   always shown in that form;
-- strings in JSON bodies, text bodies and URLs are scrubbed for the same
+- the walk over JSON bodies is :mod:`requestshook.recording.redact_json`;
+  strings in JSON bodies, text bodies and URLs are scrubbed for the same
   keys in every shape (:mod:`requestshook.recording.redact_text`);
 - a text or binary body of a barbican secret (``/secrets/{id}`` and
   ``/secrets/{id}/payload``) is not kept at all.
@@ -43,16 +44,24 @@ The event given is never changed: what needs redacting is copied, what
 does not is shared.  Redacting an already redacted event changes nothing.
 """
 
-import hashlib
 import json
 import re
 
 from requestshook import event as event_format
+from requestshook.recording import redact_json
 from requestshook.recording import redact_keys
 from requestshook.recording import redact_text
 
 MASK = redact_text.MASK
 HASH_PREFIX = redact_text.HASH_PREFIX
+hash_value = redact_json.hash_value
+WALK_BUDGET = redact_json.WALK_BUDGET
+WALKED_AS_TEXT = redact_json.WALKED_AS_TEXT
+JsonTooLong = redact_json.JsonTooLong
+_PATH_TOKEN_SEGMENT = redact_json.PATH_TOKEN_SEGMENT
+
+# Kinds of headers.
+_HASHED, _MASKED, _AUTHORIZATION, _URL = range(4)
 BODY_FIELDS = ('body', 'request_body')
 # Event fields holding text in which a URL may show.
 URL_FIELDS = ('url', 'error')
@@ -67,67 +76,11 @@ AUTHORIZATION_HEADERS = frozenset(['authorization', 'proxy-authorization'])
 # Authorization schemes whose credentials a password gives: masked.
 PASSWORD_SCHEMES = frozenset(['basic', 'digest'])
 
-# Kinds of JSON keys and headers.
-_PLAIN, _SECRET, _TOKEN, _AUTHORIZATION, _URL = range(5)
-_KINDS_KEPT = 1024
-
-# Where keystone requests and responses hold a token object with an "id":
-# the v3 token auth method, the v2 token auth and the v2 token response.
-_KEYSTONE_TOKEN_PATHS = (('auth', 'identity', 'token'), ('auth', 'token'),
-                         ('access', 'token'))
-
-# nova's console auth tokens are a segment of the URL's path.
-_PATH_TOKEN_SEGMENT = '/os-console-auth-tokens/'
-_PATH_TOKEN = re.compile('(%s)([^/?#\\s"]+)' % _PATH_TOKEN_SEGMENT)
-
 # A barbican secret, whose text or binary body is the secret itself.
 _SECRET_PAYLOAD_URL = re.compile(
     r'^(?:[a-z][a-z0-9+.-]*://[^/]*)?[^?#]*/secrets/[^/?#]+(?:/payload)?/?'
     r'(?:[?#]|$)', re.I)
 SECRET_PAYLOAD_REASON = 'a barbican secret payload'
-
-# What walking one JSON body may cost: a value counts 1, a string 2, and
-# a string that must be scrubbed as text 16 more.  A body beyond it
-# (thousands of tiny values: a hostile one) is scrubbed as its JSON text,
-# which takes linear time in C, and kept as text.
-WALK_BUDGET = 8192
-_LOOK_COST = 3
-_STRING_COST = 16
-WALKED_AS_TEXT = 'too many values to walk: scrubbed as text'
-
-
-class JsonTooLong(Exception):
-    """A JSON value costs more than :data:`WALK_BUDGET` to walk."""
-
-
-class _Budget(object):
-    __slots__ = ('left',)
-
-    def __init__(self, left):
-        self.left = left
-
-    def spend(self, cost=1):
-        self.left -= cost
-        if self.left < 0:
-            raise JsonTooLong()
-
-
-def hash_value(value):
-    """``{SHA256}`` + the first 16 hex digits of the value's digest."""
-    if isinstance(value, str):
-        if value.startswith(HASH_PREFIX):
-            return value
-        value = value.encode('utf-8', 'surrogateescape')
-    elif not isinstance(value, bytes):
-        value = str(value).encode('utf-8')
-    return HASH_PREFIX + hashlib.sha256(value).hexdigest()[:16]
-
-
-def _replaced(data, path, value):
-    """A copy of ``data`` with ``value`` at ``path`` (dicts on the way)."""
-    if not path:
-        return value
-    return dict(data, **{path[0]: _replaced(data[path[0]], path[1:], value)})
 
 
 def _conceal_credentials(value):
@@ -140,25 +93,13 @@ def _conceal_credentials(value):
     return scheme + space + hash_value(credentials)
 
 
-def _hash_path_token(match):
-    return match.group(1) + hash_value(match.group(2))
-
-
-def _plain_string(text):
-    # A string of 4 characters or more that Redactor._redact_string
-    # surely returns as it is (see TextScrubber.may_hold_secret).
-    return len(text) > 3 and '=' not in text and ':' not in text and \
-        '%' not in text and '<' not in text and \
-        _PATH_TOKEN_SEGMENT not in text
-
-
 def _text(value):
     if isinstance(value, bytes):
         return value.decode('latin-1')
     return value if isinstance(value, str) else str(value)
 
 
-class Redactor(object):
+class Redactor(redact_json.JsonWalker):
     """Redacts events for one set of header names and body keys.
 
     ``headers`` and ``body_keys`` add to the built-in lists;
@@ -177,9 +118,9 @@ class Redactor(object):
             if name in AUTHORIZATION_HEADERS:
                 self._header_kinds[name] = _AUTHORIZATION
             elif 'key' in name or 'pass' in name:
-                self._header_kinds[name] = _SECRET
+                self._header_kinds[name] = _MASKED
             else:
-                self._header_kinds[name] = _TOKEN
+                self._header_kinds[name] = _HASHED
         # A key also matches as the last part of a key joined with "_":
         # "password" covers "auth_password" and "ipmi_password".
         self._suffixes = tuple('_' + key for key in self.body_keys)
@@ -248,7 +189,7 @@ class Redactor(object):
                 continue
             data = body.get('data')
             try:
-                new = self._walk(data, _Budget(WALK_BUDGET))
+                new = self._walk(data, redact_json.Budget(WALK_BUDGET))
             except JsonTooLong:
                 text = json.dumps(data, ensure_ascii=False)
                 if self._may_hold_secret(text.encode('utf-8').lower(), 0):
@@ -284,9 +225,9 @@ class Redactor(object):
             kind = self._header_kinds.get(name.lower())
             if kind is None:
                 continue
-            if kind == _TOKEN:
+            if kind == _HASHED:
                 new = hash_value(pair[1])
-            elif kind == _SECRET:
+            elif kind == _MASKED:
                 new = MASK
             elif kind == _AUTHORIZATION:
                 new = _conceal_credentials(_text(pair[1]))
@@ -310,7 +251,7 @@ class Redactor(object):
             return text
         new = self._scrubber.scrub_url(text)
         if _PATH_TOKEN_SEGMENT in new:
-            new = _PATH_TOKEN.sub(_hash_path_token, new)
+            new = redact_json.hash_path_tokens(new)
         return text if new == text else new
 
     def redact_text(self, text, whole=False):
@@ -319,147 +260,6 @@ class Redactor(object):
         ``whole``: the text is complete, not the head of a longer body.
         """
         return self._scrubber.scrub_text(text, whole)
-
-    def redact_json(self, data, walk=True):
-        """A JSON value with secret values masked (same object if none).
-
-        Raises :class:`JsonTooLong` past :data:`WALK_BUDGET`.
-        """
-        data = self._redact_keystone_token(data)
-        if not walk:
-            return data
-        return self._walk(data, _Budget(WALK_BUDGET))
-
-    def _key_kind(self, key):
-        # PLAIN, SECRET or TOKEN; the kinds of the last keys seen are kept.
-        kind = self._kinds.get(key)
-        if kind is None:
-            if not self.is_secret_key(key):
-                kind = _PLAIN
-            elif redact_keys.is_token_key(key.lower()):
-                kind = _TOKEN
-            else:
-                kind = _SECRET
-            if len(self._kinds) >= _KINDS_KEPT:
-                self._kinds.clear()
-            self._kinds[key] = kind
-        return kind
-
-    def _walk(self, value, budget, secret=False, token=False, depth=0):
-        # ``secret``: a list under a secret key, whose scalars are masked;
-        # ``token``: an object under a token key, whose id is hashed.
-        # Deeper than any body the recorder parses: masked whole.
-        if depth > event_format.MAX_JSON_DEPTH:
-            return MASK if isinstance(value, (dict, list)) else value
-        if isinstance(value, dict):
-            changed = None
-            kinds = self._kinds
-            for key, item in value.items():
-                budget.left -= 1        # budget.spend(), inlined
-                if budget.left < 0:
-                    raise JsonTooLong()
-                if item is None:
-                    continue
-                kind = kinds.get(key)
-                if kind is None:
-                    kind = self._key_kind(key)
-                if isinstance(item, (dict, list)):
-                    new = self._walk(
-                        item, budget,
-                        kind != _PLAIN and isinstance(item, list),
-                        kind == _TOKEN, depth + 1)
-                elif kind == _TOKEN and item.__class__ is str:
-                    new = hash_value(item)
-                elif kind != _PLAIN:
-                    new = MASK
-                elif token and key == 'id' and item.__class__ is str:
-                    new = hash_value(item)
-                elif item.__class__ is str:
-                    if _plain_string(item):     # _redact_string, inlined
-                        budget.left -= 1
-                        if budget.left < 0:
-                            raise JsonTooLong()
-                        continue
-                    new = self._redact_string(item, budget)
-                elif item.__class__ is float and item - item != 0.0:
-                    new = repr(item)    # as event.encode writes it
-                else:
-                    continue
-                if new is not item:
-                    if changed is None:
-                        changed = dict(value)
-                    changed[key] = new
-            return value if changed is None else changed
-        if isinstance(value, list):
-            changed = None
-            for index, item in enumerate(value):
-                budget.left -= 1
-                if budget.left < 0:
-                    raise JsonTooLong()
-                if isinstance(item, (dict, list)):
-                    new = self._walk(item, budget,
-                                     secret and isinstance(item, list),
-                                     False, depth + 1)
-                elif secret and item is not None:
-                    new = MASK
-                elif item.__class__ is str:
-                    if _plain_string(item):
-                        budget.left -= 1
-                        if budget.left < 0:
-                            raise JsonTooLong()
-                        continue
-                    new = self._redact_string(item, budget)
-                elif item.__class__ is float and item - item != 0.0:
-                    new = repr(item)
-                else:
-                    continue
-                if new is not item:
-                    if changed is None:
-                        changed = list(value)
-                    changed[index] = new
-            return value if changed is None else changed
-        return value
-
-    def _redact_string(self, text, budget):
-        # JSON, a query or YAML inside a JSON string.
-        if len(text) < 4:
-            return text
-        budget.left -= 1
-        if budget.left < 0:
-            raise JsonTooLong()
-        if not self._scrubber.may_hold_delimited(text) and \
-                _PATH_TOKEN_SEGMENT not in text:
-            return text
-        # Looking for a key costs a few searches more.
-        budget.spend(_LOOK_COST)
-        if not self._scrubber.may_hold_secret(text) and \
-                _PATH_TOKEN_SEGMENT not in text:
-            return text
-        budget.spend(_STRING_COST)
-        new = self._scrubber.scrub_text(text, whole=True)
-        if _PATH_TOKEN_SEGMENT in new:
-            new = _PATH_TOKEN.sub(_hash_path_token, new)
-        return text if new == text else new
-
-    @staticmethod
-    def _redact_keystone_token(data):
-        if data.__class__ is dict and 'auth' not in data and \
-                'access' not in data:
-            return data     # no path starts here: no KeyError raised
-        for path in _KEYSTONE_TOKEN_PATHS:
-            try:
-                token = data
-                for key in path:
-                    token = token[key]
-                token_id = token['id']
-            except (KeyError, TypeError, IndexError):
-                continue
-            if not isinstance(token_id, str):
-                continue
-            hashed = hash_value(token_id)
-            if hashed != token_id:
-                return _replaced(data, path, dict(token, id=hashed))
-        return data
 
     def redact_body(self, body, walk_json=True):
         """A body record with secrets masked (same dict if none)."""
@@ -504,7 +304,7 @@ class Redactor(object):
                 new_text = self.redact_url(text)
                 if field in TEXT_FIELDS:
                     new_text = self._redact_string(
-                        new_text, _Budget(WALK_BUDGET))
+                        new_text, redact_json.Budget(WALK_BUDGET))
                 if new_text != text:
                     changes[field] = new_text
         headers = event.get('headers')
