@@ -179,7 +179,8 @@ def glance_api_conf(site):
         'use_stderr = true\n'
         'enabled_backends = fs:file, swift:swift\n'
         # No web-download: the stack has no way out to the internet.
-        'enabled_import_methods = glance-direct, copy-image\n'
+        # A bracketed list: glance's option has bounds=True.
+        'enabled_import_methods = [glance-direct, copy-image]\n'
         '[database]\n'
         'connection = %(db)s\n'
         '[glance_store]\n'

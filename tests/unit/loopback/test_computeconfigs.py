@@ -107,3 +107,14 @@ def test_write_all_copies_the_shipped_paste_files(tmp_path):
                  'placement/placement.conf', 'neutron/neutron.conf',
                  'neutron/ml2_conf.ini'):
         assert (tmp_path / 'stack' / name).exists(), name
+
+
+def test_glance_import_methods_parse_as_glance_reads_them(tmp_path):
+    # glance's ListOpt has bounds=True: a list without brackets fails
+    # when first read, and glance then answers 500 to POST /v2/images.
+    from oslo_config import types
+    glance = _parse(configs.glance_api_conf(_site(tmp_path)))
+    read = types.List(item_type=types.String(quotes=True), bounds=True)
+    methods = read(glance['DEFAULT']['enabled_import_methods'])
+    assert 'web-download' not in methods
+    assert 'glance-direct' in methods
