@@ -30,8 +30,8 @@ import heapq
 import itertools
 import sys
 
-from requestshook import event
 from requestshook import redisurl
+from requestshook.reading import shape
 from requestshook.reading import source as source_module
 
 PAGE = 1000
@@ -133,7 +133,7 @@ class RedisSource(object):
             self.skipped += 1
             return None
         try:
-            return event.decode(line)
+            return shape.decode(line)
         except ValueError:
             self.skipped += 1
             return None

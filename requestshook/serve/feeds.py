@@ -21,8 +21,8 @@ events back by position (:meth:`read`) and says how far it got
 
 import threading
 
-from requestshook import event
 from requestshook import redisurl
+from requestshook.reading import shape
 from requestshook.reading import source as source_module
 from requestshook.serve import files
 from requestshook.serve import views
@@ -58,7 +58,7 @@ class FileFeed(object):
         for log in self.logs:
             for value, line in log.poll():
                 try:
-                    batch.append((value, event.decode(line)))
+                    batch.append((value, shape.decode(line)))
                 except ValueError:
                     self.skipped += 1
         return batch

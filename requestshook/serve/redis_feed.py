@@ -19,13 +19,14 @@ flow's events are read back with one ``XRANGE`` per entry, pipelined.
 Entries the stream's MAXLEN trimmed away are gone from the pages.
 """
 
-from requestshook import event
 from requestshook import redisurl
 from requestshook.reading import redis_source
+from requestshook.reading import shape
 from requestshook.reading import source as source_module
 
 SEQUENCE_BITS = 20
 SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
+MILLISECOND_BITS = 64 - SEQUENCE_BITS
 PAGE = redis_source.PAGE
 
 
@@ -37,8 +38,10 @@ def position(entry_id):
     """``'1700000000123-4'`` -> one integer."""
     milliseconds, _sep, sequence = _text(entry_id).partition('-')
     sequence = int(sequence or 0)
-    if sequence > SEQUENCE_MASK:
-        return None     # over a million entries in one millisecond
+    if sequence > SEQUENCE_MASK or int(milliseconds) >> MILLISECOND_BITS:
+        # Over a million entries in one millisecond, or an id chosen
+        # by its writer beyond the year 2500: not indexed.
+        return None
     return (int(milliseconds) << SEQUENCE_BITS) | sequence
 
 
@@ -77,8 +80,11 @@ class RedisFeed(object):
                 self.last = _text(entry)
                 self.done += 1
                 record = self._decode(fields)
-                if record is not None:
-                    batch.append((position(entry), record))
+                value = position(entry)
+                if record is not None and value is not None:
+                    batch.append((value, record))
+                elif record is not None:
+                    self.skipped += 1
         return batch
 
     def _decode(self, fields):
@@ -87,7 +93,7 @@ class RedisFeed(object):
         if isinstance(line, str):
             line = line.encode('utf-8')
         try:
-            return event.decode(line) if line else None
+            return shape.decode(line) if line else None
         except ValueError:
             self.skipped += 1
             return None

@@ -21,8 +21,8 @@ drawn by the same renderers as the command line's: the diagram of
 import heapq
 import itertools
 
-from requestshook import event
 from requestshook.reading import flow as flow_module
+from requestshook.reading import shape
 from requestshook.render import doc
 from requestshook.render import har
 from requestshook.render import html
@@ -121,7 +121,7 @@ def read_events(generations, positions):
             if not line:
                 continue
             try:
-                records.append(event.decode(line))
+                records.append(shape.decode(line))
             except ValueError:
                 continue
         streams.append(records)

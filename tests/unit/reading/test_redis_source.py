@@ -171,3 +171,25 @@ def test_flows_json_names_the_same_traces(tmp_path, capsys, redis_server):
     traces = [json.loads(line)['trace'] for line in out.splitlines()]
     assert traces == list(dict.fromkeys(r['trace'] for r in sorted(
         records, key=lambda record: record['ts'])))
+
+
+def test_entries_of_the_wrong_shape_are_skipped(redis_server, capsys):
+    # Anyone able to write to Redis may add entries: a ts that is a
+    # number, a trace that is a list, headers that are text, deep JSON.
+    client = redis_server.client()
+    records = _flows_in_memory()[0]
+    hostile = [{'event': 'request', 'ts': 5, 'id': 'a' * 32},
+               {'event': 'request', 'trace': ['x'], 'id': 'b' * 32},
+               {'event': 'response', 'headers': 'x', 'status': '200'}]
+    for number, record in enumerate(records):
+        client.xadd('requestshook', {
+            'event': json.dumps(hostile[number % len(hostile)])})
+        client.xadd('requestshook', {'event': event.encode(record)})
+    client.xadd('requestshook', {'event': '{"event": "request", "body": '
+                                 + '[' * 100000 + ']' * 100000 + '}'})
+    read = redis_source.RedisSource(redis_server.url)
+    assert [record for _line, record in read] == \
+        sorted(records, key=lambda record: record['ts'])
+    assert read.skipped == len(records) + 1
+    status, out = _run(capsys, ['flows', '--source', redis_server.url])
+    assert status == 0 and out.count('\n') >= 1

@@ -1,0 +1,108 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What anyone able to write a log line or reach the port can do."""
+
+import json
+import time
+
+from requestshook.reading import sample
+from requestshook.serve import access as access_module
+from requestshook.serve import app
+from requestshook.serve import feeds
+from tests.unit.serve import test_app
+
+# Lines that decode as JSON events but hold fields of the wrong type.
+HOSTILE = [
+    {'event': 'request', 'ts': 5, 'trace': 'a' * 32, 'id': 'b' * 32},
+    {'event': 'request', 'trace': ['a'], 'id': 'c' * 32},
+    {'event': 'response', 'trace': 'd' * 32, 'id': 'd' * 32,
+     'headers': 'x', 'status': '200'},
+    {'event': 'request', 'trace': 'e' * 32, 'id': 'e' * 32,
+     'from': {'a': 1}, 'to': True, 'url': 7, 'method': None},
+    {'event': 'response', 'trace': 'f' * 32, 'id': 'f' * 32,
+     'body': 5, 'status': True, 'duration_ms': 'slow'},
+]
+
+
+def _hostile_lines():
+    lines = [json.dumps(record) for record in HOSTILE]
+    lines.append('{"event": "request", "body": %s%s}'
+                 % ('[' * 100000, ']' * 100000))
+    return '\n'.join(lines) + '\n'
+
+
+def _json(server, url):
+    status, found = test_app._json(server, url)
+    assert status == 200, found
+    return found
+
+
+def _wait_indexed(server):
+    deadline = time.monotonic() + 10
+    while server.catalog.progress['indexing']:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_lines_of_the_wrong_shape_lose_no_other_flow(tmp_path):
+    log = sample.image_create()
+    sample.image_list(log)
+    clean = log.write(str(tmp_path / 'clean.log'))
+    lines = open(clean).read().splitlines(True)
+    mixed = tmp_path / 'mixed.log'
+    # Every other line of the log follows a hostile one.
+    mixed.write_text(''.join(_hostile_lines() + line for line in lines))
+    served_clean = test_app._start(clean)
+    served = test_app._start(mixed)
+    try:
+        listed = _json(served, '/api/flows')
+        assert listed['flows'] == \
+            _json(served_clean, '/api/flows')['flows']
+        assert served.indexer.error is None
+        for row in listed['flows']:
+            page = '/api/flows/' + row['key']
+            assert _json(served, page) == \
+                _json(served_clean, page)
+    finally:
+        served.stop()
+        served_clean.stop()
+
+
+def test_redis_entries_of_the_wrong_shape_are_skipped(redis_server):
+    client = redis_server.client()
+    log = sample.image_create()
+    for number, record in enumerate(log.events):
+        client.xadd('requestshook', {'event': json.dumps(
+            HOSTILE[number % len(HOSTILE)])})
+        client.xadd('requestshook', {'event': json.dumps(record)})
+    # Ids a hostile writer may choose: beyond what a position packs.
+    client.xadd('requestshook', {'event': json.dumps(log.events[0])},
+                id='%d-0' % (1 << 50))
+    client.xadd('requestshook', {'event': json.dumps(log.events[0])},
+                id='%d-%d' % ((1 << 50), (1 << 30)))
+    server = app.start(feeds.open_feed([], redis_server.url),
+                       access_module.Access('127.0.0.1', 0))
+    try:
+        _wait_indexed(server)
+        listed = _json(server, '/api/flows')
+        assert server.indexer.error is None
+        assert listed['total'] == 1
+        key = listed['flows'][0]['key']
+        page = _json(server, '/api/flows/' + key)
+        assert page['calls'] == len({record['id'] for record in log.events})
+    finally:
+        server.stop()
+
+
+from tests.unit.recording.sinks import conftest  # noqa: E402
+redis_server = conftest.redis_server
