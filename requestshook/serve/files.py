@@ -33,6 +33,9 @@ OFFSET_MASK = (1 << OFFSET_BITS) - 1
 # How much one poll reads: the indexer hands the catalog this much at a
 # time, so the server answers while a big log is being indexed.
 CHUNK = 1024 * 1024
+# A line longer than this (a log written by something else, a 100 MB line
+# without its newline) is skipped, not kept whole in memory.
+MAX_LINE = 64 * 1024 * 1024
 _GZIP_MAGIC = b'\x1f\x8b'
 
 
@@ -152,6 +155,8 @@ class FollowedLog(object):
         self.pending = b''      # a line without its newline yet
         self.finished = False   # a compressed file read to its end
         self.truncated = 0
+        self.too_long = 0       # lines longer than MAX_LINE, skipped
+        self.skipping = False   # inside such a line, until its newline
         self._open()
 
     @property
@@ -175,6 +180,7 @@ class FollowedLog(object):
             self.path, stream, os.fstat(raw.fileno()).st_ino, compressed)
         self.offset = 0
         self.pending = b''
+        self.skipping = False
 
     def _replaced(self):
         """'moved', 'truncated' or None."""
@@ -235,6 +241,13 @@ class FollowedLog(object):
                 data = os.pread(fd, limit, self.offset)
         if not data:
             return []
+        if self.skipping:
+            end = data.find(b'\n')
+            self.offset += len(data) if end < 0 else end + 1
+            if end < 0:
+                return []
+            self.skipping = False
+            data = data[end + 1:]
         start = self.offset - len(self.pending)
         data = self.pending + data
         self.offset += len(data) - len(self.pending)
@@ -249,6 +262,10 @@ class FollowedLog(object):
                                data[begin:end + 1]))
             begin = end + 1
         self.pending = data[begin:]
+        if len(self.pending) > MAX_LINE:
+            self.too_long += 1
+            self.skipping = True
+            self.pending = b''
         return result
 
     def _flush(self, current):

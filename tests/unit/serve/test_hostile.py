@@ -19,6 +19,7 @@ from requestshook.reading import sample
 from requestshook.serve import access as access_module
 from requestshook.serve import app
 from requestshook.serve import feeds
+from requestshook.serve import files
 from tests.unit.serve import test_app
 
 # Lines that decode as JSON events but hold fields of the wrong type.
@@ -76,6 +77,32 @@ def test_lines_of_the_wrong_shape_lose_no_other_flow(tmp_path):
     finally:
         served.stop()
         served_clean.stop()
+
+
+def test_a_line_without_end_is_not_kept_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, 'MAX_LINE', 1 << 20)
+    path = tmp_path / 'rh.log'
+    log = sample.image_create()
+    log.write(str(path))
+    generations = files.Generations()
+    followed = files.FollowedLog(str(path), generations)
+    first = followed.poll()
+    assert first
+    with open(path, 'ab') as stream:
+        for _ in range(6):
+            stream.write(b'x' * (1 << 20))
+            stream.flush()
+            followed.poll(limit=1 << 19)
+            followed.poll(limit=1 << 19)
+            assert len(followed.pending) <= (1 << 20) + (1 << 19)
+        stream.write(b'\n' + open(path, 'rb').readline())
+    after = followed.poll()
+    assert followed.too_long == 1
+    assert len(after) == 1
+    value, line = after[0]
+    assert line == open(path, 'rb').readline()
+    assert generations.read(value) == line
+    generations.close_all()
 
 
 def test_redis_entries_of_the_wrong_shape_are_skipped(redis_server):
