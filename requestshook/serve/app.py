@@ -53,6 +53,14 @@ CSP = ("default-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 KEEPALIVE_SECONDS = 15.0
+# Each connection holds a thread: a client that says nothing, or stops
+# reading an event stream, is let go after this long; beyond
+# MAX_CONNECTIONS at once, a new connection is answered 503 and closed.
+TIMEOUT_SECONDS = 60.0
+MAX_CONNECTIONS = 64
+BUSY = (b'HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\n'
+        b'Content-Length: 41\r\nConnection: close\r\n\r\n'
+        b'requestshook serve: too many connections\n')
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -69,7 +77,40 @@ class Server(http.server.ThreadingHTTPServer):
         self.verbose = verbose
         self.stopping = threading.Event()
         self.indexer = None
+        self.max_connections = MAX_CONNECTIONS
+        self.open_connections = 0
+        self._connections_lock = threading.Lock()
         super(Server, self).__init__(address, Handler)
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            busy = self.open_connections >= self.max_connections
+            if not busy:
+                self.open_connections += 1
+        if busy:
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super(Server, self).process_request(request, client_address)
+        except Exception:
+            self._release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super(Server, self).process_request_thread(request,
+                                                       client_address)
+        finally:
+            self._release()
+
+    def _release(self):
+        with self._connections_lock:
+            self.open_connections -= 1
 
     def stop(self):
         """Stop serving; wakes the event streams so they end."""
@@ -86,6 +127,7 @@ class Server(http.server.ThreadingHTTPServer):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = 'requestshook'
+    timeout = TIMEOUT_SECONDS
 
     def version_string(self):
         return self.server_version

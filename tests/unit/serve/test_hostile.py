@@ -13,7 +13,10 @@
 """What anyone able to write a log line or reach the port can do."""
 
 import json
+import socket
 import time
+
+import pytest
 
 from requestshook.reading import sample
 from requestshook.serve import access as access_module
@@ -103,6 +106,56 @@ def test_a_line_without_end_is_not_kept_whole(tmp_path, monkeypatch):
     assert line == open(path, 'rb').readline()
     assert generations.read(value) == line
     generations.close_all()
+
+
+@pytest.fixture
+def served(tmp_path):
+    path = tmp_path / 'rh.log'
+    sample.image_create().write(str(path))
+    server = test_app._start(path)
+    yield server
+    server.stop()
+
+
+def _connect(server):
+    return socket.create_connection(
+        ('127.0.0.1', server.server_address[1]), timeout=10)
+
+
+def test_a_silent_connection_is_closed(served, monkeypatch):
+    assert 0 < app.Handler.timeout <= 120
+    monkeypatch.setattr(app.Handler, 'timeout', 0.5)
+    sock = _connect(served)
+    try:
+        sock.settimeout(5)
+        assert sock.recv(100) == b''
+    finally:
+        sock.close()
+
+
+def test_connections_beyond_the_limit_are_refused_at_once(served):
+    served.max_connections = 3
+    idle = [_connect(served) for _ in range(3)]
+    try:
+        time.sleep(0.2)
+        sock = _connect(served)
+        sock.settimeout(5)
+        sock.sendall(b'GET /api/flows HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n')
+        answer = sock.recv(100)
+        sock.close()
+        assert answer.startswith(b'HTTP/1.0 503')
+    finally:
+        for sock in idle:
+            sock.close()
+    # Once they are gone, the server answers again.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            assert test_app._get(served, '/api/flows')[0] == 200
+            break
+        except AssertionError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
 
 
 def test_redis_entries_of_the_wrong_shape_are_skipped(redis_server):
