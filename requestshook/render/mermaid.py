@@ -46,7 +46,9 @@ def text(value, limit=_MAX_TEXT):
     value = ' '.join(str(value).split())
     if len(value) > limit:
         value = value[:limit - 3] + '...'
-    value = value.translate(_ENTITIES)
+    # '%%' would start a directive ('%%{init: ...}%%') anywhere in the
+    # diagram's text: a hostile path could restyle or hide arrows.
+    value = value.translate(_ENTITIES).replace('%%', '%#37;')
     value = value.replace(':', '#58;') if value.startswith(':') else value
     return _END_WORD.sub(lambda m: '#%d;%s' % (ord(m.group(0)[0]),
                                                m.group(0)[1:]), value)

@@ -96,6 +96,23 @@ def test_unsafe_paths_and_names_in_a_diagram():
             in diagram)
 
 
+def test_no_directive_can_be_slipped_into_a_diagram():
+    # Mermaid reads '%%{init: ...}%%' anywhere in the text as its
+    # configuration: a hostile path or service name could restyle the
+    # diagram or hide arrows.
+    directive = "%%{init: {'theme':'forest'}}%%"
+    assert '%%' not in mermaid.text(directive)
+    assert '%%' not in mermaid.text('%%%' + directive)
+    assert mermaid.text('100% of 5%') == '100% of 5%'
+    log = sample.LogMaker()
+    with log.call(directive, 'glance' + directive, 'GET',
+                  'http://h/v2/' + directive + '?q=' + directive):
+        pass
+    diagram = mermaid.render(_sequence(log), aliases={
+        'glance' + directive: 'glance' + directive})
+    assert '%%' not in diagram
+
+
 def test_participant_ids_are_unique_and_safe():
     people = mermaid.Participants(['glance-api', 'glance_api', '9x'])
     assert list(people.ids.values()) == ['glance_api', 'glance_api_2',
