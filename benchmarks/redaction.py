@@ -40,7 +40,7 @@ from requestshook import event  # noqa: E402
 from requestshook.recording import opts  # noqa: E402
 from requestshook.recording import redact  # noqa: E402
 
-SECTION = '8 redaction'
+SECTION = '9 redaction'
 GOAL_MS = 10.0
 
 TOKEN = 'gAAAAABjmuecYFmRPQsVsMQG0ISfxCu8my'
@@ -146,7 +146,7 @@ def measure(size=65536, rounds=20):
 
 
 def add_arguments(parser):
-    group = parser.add_argument_group('redaction (8)')
+    group = parser.add_argument_group('redaction (9)')
     group.add_argument('--redaction-bytes', type=int, default=65536,
                        help='size of each hostile body')
     group.add_argument('--redaction-rounds', type=int, default=20,
