@@ -52,20 +52,46 @@ def is_redis_url(url):
     return urllib.parse.urlsplit(url or '').scheme in SCHEMES
 
 
+# Query parameters whose value is a secret (redis-py reads ``password``
+# and ``sentinel_password`` there; an OTLP endpoint may carry a key).
+_SECRET_QUERY_WORDS = ('pass', 'secret', 'token', 'key', 'auth', 'cred',
+                       'signature')
+
+
+def _secret_name(name):
+    name = name.lower()
+    return any(word in name for word in _SECRET_QUERY_WORDS)
+
+
 def mask_url(url):
-    """``url`` with its password replaced by ``***``."""
-    parts = urllib.parse.urlsplit(url)
+    """``url`` with its password and secret query values as ``***``.
+
+    A URL that does not parse is shown by its scheme alone.
+    """
+    url = url or ''
     try:
+        parts = urllib.parse.urlsplit(url)
         password = parts.password
     except ValueError:
-        password = None
-    if password is None:
+        scheme = url.partition('://')[0]
+        return '%s://***' % scheme if scheme.isalnum() else '***'
+    netloc = parts.netloc
+    if password is not None:
+        netloc = '%s:***@%s' % (parts.username or '',
+                                netloc.rpartition('@')[2])
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        if any(_secret_name(name) for name, _value in pairs):
+            query = '&'.join(
+                '%s=%s' % (urllib.parse.quote(name, safe=''),
+                           '***' if _secret_name(name) else
+                           urllib.parse.quote(value, safe=''))
+                for name, value in pairs)
+    if netloc == parts.netloc and query == parts.query:
         return url
-    user = parts.username or ''
-    host = parts.netloc.rpartition('@')[2]
     return urllib.parse.urlunsplit(
-        (parts.scheme, '%s:***@%s' % (user, host), parts.path, parts.query,
-         parts.fragment))
+        (parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def split_stream(url, default=DEFAULT_STREAM):

@@ -24,6 +24,7 @@ import time
 import pytest
 
 from requestshook import event
+from requestshook import redisurl
 from requestshook.recording import recorder
 from requestshook.recording import report
 from requestshook.recording.sinks import base
@@ -290,3 +291,33 @@ def test_recorders_of_one_process_share_a_sink(tmp_path, redis_server):
     metadata.close()
     assert shared.closed
     assert len(entries(redis_server)) == 3
+
+
+@pytest.mark.parametrize('url, secret', [
+    ('redis://h:6379/0?password=s3cret', 's3cret'),
+    ('redis://u:s3cret@h:6379/0?db=1', 's3cret'),
+    ('redis://h/0?sentinel_password=s3cret&stream=x', 's3cret'),
+    ('rediss://u:s3cret@[::1:6379/0', 's3cret'),
+    ('redis://u:s3cret@h:99999/0', 's3cret'),
+])
+def test_masked_urls_hold_no_password(url, secret):
+    masked = redisurl.mask_url(url)
+    assert secret not in masked
+    assert masked.startswith(url.partition(':')[0] + '://')
+
+
+def test_a_sink_url_that_does_not_parse_is_reported_masked(
+        tmp_path, caplog):
+    log = tmp_path / 'rh.log'
+    config = tmp_path / 'rh.conf'
+    config.write_text('[DEFAULT]\nlog_file = %s\nfilters_file = %s\n'
+                      'sinks = file, redis://u:s3cret@[::1:6379/0\n'
+                      % (log, tmp_path / 'none.json'))
+    made = recorder.Recorder(str(config), reporter=report.Reporter())
+    try:
+        made.emit(_event())
+    finally:
+        made.close()
+    assert log.exists()
+    assert 'cannot use its sink' in caplog.text
+    assert 's3cret' not in caplog.text
