@@ -39,6 +39,7 @@ import urllib.parse
 from requestshook import event as event_format
 from requestshook.recording.sinks import base
 from requestshook.recording.sinks import queue
+from requestshook import redisurl
 from requestshook import w3c
 
 CONTENT_TYPE = 'application/x-protobuf'
@@ -295,7 +296,7 @@ class OtlpSink(queue.QueuedSink):
         parts = urllib.parse.urlsplit(endpoint)
         if parts.scheme not in ('http', 'https') or not parts.hostname:
             raise ValueError('otlp_endpoint is not an http(s) URL: %s'
-                             % endpoint)
+                             % redisurl.mask_url(endpoint))
         self._builder = SpanBuilder(_Proto())
         super(OtlpSink, self).__init__(capacity, reporter, flush_timeout)
         self.endpoint = endpoint
@@ -312,7 +313,7 @@ class OtlpSink(queue.QueuedSink):
         self.posted_spans = 0
 
     def describe(self):
-        return 'otlp %s' % self.endpoint
+        return 'otlp %s' % redisurl.mask_url(self.endpoint)
 
     def connect(self):
         parts = self._parts
@@ -364,8 +365,9 @@ class OtlpSink(queue.QueuedSink):
                 'dropped.', self.describe(), count, response.status,
                 response.reason, answer[:200])
             return
-        raise IOError('%s answered %d %s' % (self.endpoint, response.status,
-                                             response.reason))
+        raise IOError('%s answered %d %s' % (
+            redisurl.mask_url(self.endpoint), response.status,
+            response.reason))
 
     def disconnect(self):
         connection, self._connection = self._connection, None

@@ -206,6 +206,27 @@ def test_a_collector_answering_503_gets_the_spans_again(collector):
     sink.close()
 
 
+def test_credentials_in_the_endpoint_never_reach_a_report(collector):
+    logger = test_queue.Logger()
+    host = collector.endpoint.split('://', 1)[1]
+    endpoint = 'http://u:s3cret@%s?api_key=k3y' % host
+    collector.status = 503
+    sink = otlp.OtlpSink(endpoint, reporter=report.Reporter(logger))
+    sink.backoff_initial = 0.05
+    try:
+        for record in _tree()[:2]:
+            sink.write(event.encode(record))
+        assert test_queue.wait_until(lambda: logger.errors)
+        said = ' '.join(logger.errors) + sink.describe()
+    finally:
+        sink.close(wait=False)
+    with pytest.raises(ValueError) as raised:
+        otlp.OtlpSink('ftp://u:s3cret@h/?token=k3y')
+    said += str(raised.value)
+    assert 's3cret' not in said and 'k3y' not in said
+    assert 'u:***@' in said
+
+
 def test_missing_proto_package_is_a_clear_error(monkeypatch):
     from requestshook.recording.sinks import base
     monkeypatch.setitem(sys.modules, 'opentelemetry.proto.trace.v1.'
