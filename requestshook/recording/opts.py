@@ -191,8 +191,8 @@ sink_opts = [
                min=1,
                help='Events each network sink holds while its sender '
                     'thread catches up or its server is unreachable; '
-                    'beyond it new events are dropped (counted and '
-                    'reported once).'),
+                    'beyond it, or beyond 64 MiB of them, new events '
+                    'are dropped (counted and reported once).'),
     cfg.FloatOpt('sink_flush_timeout',
                  default=2.0,
                  min=0,

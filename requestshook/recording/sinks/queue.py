@@ -45,6 +45,9 @@ IDLE_WAIT = 1.0
 # than BATCH_SIZE (or than half the queue, so lingering never drops):
 # fewer round trips and thread switches per event.
 LINGER = 0.05
+# What the queue may hold in bytes, whatever its capacity in events: a
+# blackholed endpoint must not let every process hold 10000 big bodies.
+MAX_QUEUED_BYTES = 64 * 1024 * 1024
 
 _live = weakref.WeakSet()
 
@@ -61,8 +64,10 @@ class QueuedSink(base.Sink):
     backoff_max = BACKOFF_MAX
     linger = LINGER
 
-    def __init__(self, capacity, reporter=None, flush_timeout=2.0):
+    def __init__(self, capacity, reporter=None, flush_timeout=2.0,
+                 max_bytes=MAX_QUEUED_BYTES):
         self.capacity = max(1, int(capacity))
+        self.max_bytes = max(1, int(max_bytes))
         self._enough = max(1, min(self.batch_size, self.capacity // 2))
         self.flush_timeout = flush_timeout
         self._reporter = reporter or report.Reporter()
@@ -76,6 +81,8 @@ class QueuedSink(base.Sink):
     def _reset_process_state(self):
         self._pid = os.getpid()
         self._items = collections.deque()
+        self._bytes = 0             # held in _items, under _bytes_lock
+        self._bytes_lock = threading.Lock()
         self._cond = threading.Condition(threading.Lock())
         self._wake = threading.Event()
         self._hurry = threading.Event()
@@ -98,6 +105,15 @@ class QueuedSink(base.Sink):
             if len(self._items) >= self.capacity:
                 self._drop(1, 'its queue of %d events is full'
                            % self.capacity)
+                return False
+            size = len(line)
+            with self._bytes_lock:
+                full = self._bytes and self._bytes + size > self.max_bytes
+                if not full:
+                    self._bytes += size
+            if full:
+                self._drop(1, 'its queue holds %d MiB'
+                           % (self.max_bytes >> 20))
                 return False
             self._items.append(line)
             if self._thread is None:
@@ -181,6 +197,8 @@ class QueuedSink(base.Sink):
             batch = []
             while self._items and len(batch) < self.batch_size:
                 batch.append(self._items.popleft())
+            with self._bytes_lock:
+                self._bytes -= sum(map(len, batch))
             self._in_flight = len(batch)
             if not batch:
                 self._cond.notify_all()
@@ -241,6 +259,8 @@ class QueuedSink(base.Sink):
         with self._cond:
             lost = len(batch) + len(self._items)
             self._items.clear()
+            with self._bytes_lock:
+                self._bytes = 0
         self._drop(lost, 'it was stopping and could not send them')
 
     def _quiet_disconnect(self):

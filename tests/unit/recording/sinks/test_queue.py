@@ -107,6 +107,26 @@ def test_queue_is_bounded_and_drops_are_counted_and_reported_once():
     sink.close()
 
 
+def test_the_queue_is_bounded_in_bytes_too():
+    # A collector that stopped answering while clients send big bodies:
+    # 10000 events of 128 KB would be 1.3 GB held by every process.
+    assert queue.MAX_QUEUED_BYTES <= 128 * 1024 * 1024
+    sink = ListSink(capacity=10000, max_bytes=1 << 20)
+    sink.gate.clear()
+    big = b'x' * (100 * 1024) + b'\n'
+    assert sink.write(big)
+    assert wait_until(lambda: sink.pending() == 1 and not sink._items)
+    kept = [sink.write(big) for _ in range(30)]
+    assert kept == [True] * 10 + [False] * 20
+    assert 'queue holds' in sink.logger.errors[0]
+    sink.gate.set()
+    assert sink.flush(10)
+    # Sent events free their bytes.
+    assert sink.write(big) and sink.flush(10)
+    assert len(sink.received) == 12
+    sink.close()
+
+
 def test_write_never_waits_for_the_sender():
     sink = ListSink(capacity=100)
     sink.gate.clear()
