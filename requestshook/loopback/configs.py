@@ -16,6 +16,7 @@
 functions return file contents; :func:`write_all` writes them.
 """
 
+import fcntl
 import getpass
 import os
 import secrets
@@ -61,14 +62,61 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+# Usual ports a stack of this machine chose and has not bound yet: a
+# stack starting meanwhile must not take them (lock files, held by the
+# harness process until release_ports or its exit).
+_claims = {}
+
+
+def _claims_folder():
+    cache = os.environ.get('XDG_CACHE_HOME') or os.path.expanduser(
+        '~/.cache')
+    return os.path.join(cache, 'requestshook', 'ports')
+
+
+def _claim(port):
+    """Whether this process could claim ``port`` among concurrent stacks."""
+    if port in _claims:
+        return False
+    os.makedirs(_claims_folder(), exist_ok=True)
+    lock = open(os.path.join(_claims_folder(), '%d.lock' % port), 'w')
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return False
+    _claims[port] = lock
+    return True
+
+
+def release_ports(ports):
+    for port in ports.values():
+        lock = _claims.pop(port, None)
+        if lock is not None:
+            lock.close()
+
+
 def choose_ports():
-    """The usual ports where free (pages read like devstack's), else any."""
+    """The usual ports where free (pages read like devstack's), else any.
+
+    A usual port is taken only when no other stack of this machine claimed
+    it: between its choice and its service's bind a stack's bootstrap
+    takes a minute.
+    """
     ports = {}
+    unused = {}
     for name, usual in SERVICE_PORTS:
-        port = usual if _port_is_free(usual) else _free_port()
+        claimed = _claim(usual)
+        if claimed and _port_is_free(usual):
+            port = usual
+        else:
+            port = _free_port()
+            if claimed:
+                unused[name] = usual
         while port in ports.values():
             port = _free_port()
         ports[name] = port
+    release_ports(unused)
     return ports
 
 

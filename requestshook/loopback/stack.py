@@ -360,6 +360,7 @@ class Stack(object):
                 progress.say('killed (did not stop within 10 s): %s'
                              % ', '.join(killed))
         self.children = []
+        configs.release_ports(self.site.ports)
         if not self.keep_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -84,3 +84,21 @@ def test_swift_servers_use_the_chosen_ports(tmp_path):
     obj = _parse(configs.storage_server_conf(site, 'object'))
     assert obj['DEFAULT']['bind_port'] == '16200'
     assert obj['app:object-server']['use'] == 'egg:swift#object'
+
+
+def test_a_usual_port_claimed_by_another_stack_is_not_chosen(
+        monkeypatch, tmp_path):
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        usual = probe.getsockname()[1]
+    monkeypatch.setattr(configs, 'SERVICE_PORTS', (('keystone', usual),))
+    first = configs.choose_ports()
+    try:
+        assert first == {'keystone': usual}
+        # Not bound yet (its stack is bootstrapping): still not free.
+        assert configs.choose_ports()['keystone'] != usual
+    finally:
+        configs.release_ports(first)
+    assert configs.choose_ports() == {'keystone': usual}
+    configs.release_ports({'keystone': usual})
