@@ -74,10 +74,14 @@ def test_root_trace_changes_after_fork(monkeypatch):
     parent = context.root_trace(one_trace=True)
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        os.write(writer, context.root_trace(one_trace=True).encode())
-        os._exit(0)
+    if pid == 0:    # pragma: no cover - runs in the child
+        status = 1
+        try:        # the child never returns into pytest
+            os.close(reader)
+            os.write(writer, context.root_trace(one_trace=True).encode())
+            status = 0
+        finally:
+            os._exit(status)
     os.close(writer)
     child = os.read(reader, 100).decode()
     os.close(reader)
