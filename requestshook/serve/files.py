@@ -24,6 +24,7 @@ Files are opened read-only; nothing is ever written.
 
 import gzip
 import os
+import stat
 import threading
 
 from requestshook.reading import source as source_module
@@ -167,11 +168,17 @@ class FollowedLog(object):
             return 0
 
     def _open(self):
+        # Non-blocking: a FIFO put at the path must not hang the server.
         try:
-            raw = open(self.path, 'rb')
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
             self.current = None
             return
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            self.current = None
+            return
+        raw = os.fdopen(fd, 'rb')
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         stream = gzip.GzipFile(fileobj=raw, mode='rb') if compressed \
@@ -278,9 +285,14 @@ class FollowedLog(object):
 
 
 def check_paths(paths):
-    """Raise LogError for stdin, a missing or an unreadable file."""
+    """Raise LogError for stdin, a missing, unreadable or special file."""
     if source_module.STDIN in paths:
         raise source_module.LogError(
             'serve reads log files (it reads flows back from them on '
             'demand): stdin (-) cannot be served')
     source_module.LogSource(paths).check()
+    for path in paths:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise source_module.LogError(
+                '%s is not a regular file (a FIFO or a device): serve reads '
+                'lines back from log files by their offset' % path)

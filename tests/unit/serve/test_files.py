@@ -12,9 +12,13 @@
 
 import gzip
 import os
+import threading
+
+import pytest
 
 from requestshook import event
 from requestshook.reading import sample
+from requestshook.reading import source
 from requestshook.serve import files
 
 
@@ -126,3 +130,41 @@ def test_stdin_cannot_be_served(tmp_path):
         assert 'stdin' in str(exc)
     else:
         raise AssertionError('stdin accepted')
+
+
+def test_a_fifo_or_a_device_is_refused(tmp_path):
+    # serve reads lines back by offset: a FIFO would block the command
+    # before it says anything, /dev/zero would be read forever.
+    fifo = tmp_path / 'fifo'
+    os.mkfifo(str(fifo))
+    for path in (str(fifo), '/dev/zero'):
+        with pytest.raises(source.LogError) as raised:
+            files.check_paths([path])
+        assert 'not a regular file' in str(raised.value)
+    link = tmp_path / 'link'
+    log = tmp_path / 'rh.log'
+    log.write_text('')
+    link.symlink_to(log)
+    files.check_paths([str(link)])
+
+
+def test_a_log_replaced_by_a_fifo_is_not_waited_for(tmp_path):
+    path = tmp_path / 'rh.log'
+    path.write_text('')
+    generations = files.Generations()
+    followed = files.FollowedLog(str(path), generations)
+    path.unlink()
+    os.mkfifo(str(path))
+    done = []
+    thread = threading.Thread(target=lambda: done.append(followed.poll()),
+                              daemon=True)
+    thread.start()
+    thread.join(5)
+    try:
+        assert done == [[]]
+        assert followed.current is None
+    finally:
+        if not done:
+            # Unblock the poll stuck in open().
+            os.close(os.open(str(path), os.O_WRONLY | os.O_NONBLOCK))
+        generations.close_all()
