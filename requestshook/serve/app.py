@@ -28,7 +28,9 @@ Routes (GET and HEAD only; the server writes nothing)::
 import http.server
 import json
 import os
+import re
 import socket
+import sys
 import threading
 import urllib.parse
 
@@ -53,6 +55,8 @@ CSP = ("default-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 KEEPALIVE_SECONDS = 15.0
+# http.server quotes a malformed request line in its error message.
+_TOKEN_IN_TEXT = re.compile(r'(token=)[^&\s\'"]*', re.IGNORECASE)
 # Each connection holds a thread: a client that says nothing, or stops
 # reading an event stream, is let go after this long; beyond
 # MAX_CONNECTIONS at once, a new connection is answered 503 and closed.
@@ -140,6 +144,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_error(self, format, *args):
         self.log_message(format, *args)
+
+    def log_message(self, format, *args):
+        message = _TOKEN_IN_TEXT.sub(r'\1***', format % args)
+        sys.stderr.write('%s - - [%s] %s\n' % (
+            self.address_string(), self.log_date_time_string(), message))
 
     # Plumbing -------------------------------------------------------------
 

@@ -186,3 +186,27 @@ def test_redis_entries_of_the_wrong_shape_are_skipped(redis_server):
 
 from tests.unit.recording.sinks import conftest  # noqa: E402
 redis_server = conftest.redis_server
+
+
+def test_the_token_is_never_printed(tmp_path, capsys):
+    path = tmp_path / 'rh.log'
+    sample.image_create().write(str(path))
+    server = test_app._start(path, access_module.Access(
+        '127.0.0.1', 0, token='s3cret-token'))
+    try:
+        for request in (b'GET /?token=s3cret-token HTTP/1.1 junk\r\n\r\n',
+                        b'GET /?token=s3cret-token x HTTP/1.0\r\n\r\n',
+                        b'GET /?a=1&token=s3cret-token HTTP/9\r\n\r\n',
+                        b'GET /?token=s3cret-token%s HTTP/1.1\r\n\r\n'
+                        % (b'x' * 70000)):
+            sock = _connect(server)
+            sock.sendall(request)
+            sock.settimeout(5)
+            while sock.recv(65536):
+                pass
+            sock.close()
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert 'Bad request' in err
+    assert 's3cret' not in err
