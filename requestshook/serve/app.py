@@ -57,6 +57,9 @@ CSP = ("default-src 'self'; script-src 'self'; "
 KEEPALIVE_SECONDS = 15.0
 # http.server quotes a malformed request line in its error message.
 _TOKEN_IN_TEXT = re.compile(r'(token=)[^&\s\'"]*', re.IGNORECASE)
+# Where the token's redirect may go: a path of this server ('/\\host' or
+# '//host' would send the browser elsewhere).
+_LOCAL_PATH = re.compile(r'/(?![/\\])[A-Za-z0-9/_.~%-]*')
 # Each connection holds a thread: a client that says nothing, or stops
 # reading an event stream, is let go after this long; beyond
 # MAX_CONNECTIONS at once, a new connection is answered 503 and closed.
@@ -195,7 +198,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if token_in_address:
             # Keep the token in a cookie, out of the address bar.
             self.send_response(303)
-            self.send_header('Location', parts.path or '/')
+            local = _LOCAL_PATH.fullmatch(parts.path or '/')
+            self.send_header('Location', parts.path if local else '/')
             self.send_header('Set-Cookie',
                              self.server.access.cookie_header())
             self.send_header('Content-Length', '0')

@@ -210,3 +210,19 @@ def test_the_token_is_never_printed(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'Bad request' in err
     assert 's3cret' not in err
+
+
+@pytest.mark.parametrize('path', ['/\\evil.example/x', '//evil.example/',
+                                  '/%5Cevil.example', '/\\/evil.example'])
+def test_the_token_redirect_stays_on_this_server(tmp_path, path):
+    server, policy = test_app._token_server(tmp_path, '192.0.2.10')
+    try:
+        status, headers, _body = test_app._get(
+            server, path + '?token=' + policy.token)
+    finally:
+        server.stop()
+    assert status == 303
+    location = headers['Location']
+    assert location.startswith('/')
+    assert not location.startswith(('//', '/\\'))
+    assert '\\' not in location
