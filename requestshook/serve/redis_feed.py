@@ -23,11 +23,14 @@ from requestshook import redisurl
 from requestshook.reading import redis_source
 from requestshook.reading import shape
 from requestshook.reading import source as source_module
+from requestshook.serve import views
 
 SEQUENCE_BITS = 20
 SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
 MILLISECOND_BITS = 64 - SEQUENCE_BITS
 PAGE = redis_source.PAGE
+# Entries one pipeline fetches while a flow is read back.
+READ_PAGE = 256
 
 
 def _text(value):
@@ -99,16 +102,25 @@ class RedisFeed(object):
             return None
 
     def read(self, positions):
-        pipe = self.client.pipeline(transaction=False)
-        for value in sorted(positions):
-            ident = entry_id(value)
-            pipe.xrange(self.source.stream, min=ident, max=ident, count=1)
-        records = []
-        for page in pipe.execute():
-            for _entry, fields in page:
-                record = self._decode(fields)
-                if record is not None:
-                    records.append(record)
+        """The events at ``positions``, fetched a page at a time."""
+        positions = sorted(positions)
+        records = views.Events()
+        budget = views.MAX_FLOW_BYTES
+        for start in range(0, len(positions), READ_PAGE):
+            if budget <= 0:
+                records.not_loaded = len(positions) - start
+                break
+            pipe = self.client.pipeline(transaction=False)
+            for value in positions[start:start + READ_PAGE]:
+                ident = entry_id(value)
+                pipe.xrange(self.source.stream, min=ident, max=ident,
+                            count=1)
+            for page in pipe.execute():
+                for _entry, fields in page:
+                    budget -= len(redis_source._fields_line(fields) or b'')
+                    record = self._decode(fields)
+                    if record is not None:
+                        records.append(record)
         records.sort(key=lambda record: record.get('ts') or '')
         return records
 

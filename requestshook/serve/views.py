@@ -33,6 +33,16 @@ from requestshook.serve import files
 LIST_LIMIT = 200
 MAX_LIST_LIMIT = 5000
 FILTERS = ('service', 'path', 'status', 'trace')
+# The bytes of log lines one flow's page reads back at most: any client
+# can grow a flow (one traceparent sent again and again, 64 KB bodies);
+# the events beyond are counted as not loaded.
+MAX_FLOW_BYTES = 64 * 1024 * 1024
+
+
+class Events(list):
+    """A flow's events as read back; ``not_loaded`` past the limit."""
+
+    not_loaded = 0
 
 
 def row(flow):
@@ -114,20 +124,27 @@ def read_events(generations, positions):
         number, _offset = files.split_position(value)
         by_generation.setdefault(number, []).append(value)
     streams = []
+    budget = MAX_FLOW_BYTES
+    not_loaded = 0
     for values in by_generation.values():
         records = []
         for value in values:
+            if budget <= 0:
+                not_loaded += 1
+                continue
             line = generations.read(value)
             if not line:
                 continue
+            budget -= len(line)
             try:
                 records.append(shape.decode(line))
             except ValueError:
                 continue
         streams.append(records)
-    if len(streams) == 1:
-        return streams[0]
-    return list(heapq.merge(*streams, key=_timestamp))
+    events = Events(streams[0] if len(streams) == 1 else
+                    heapq.merge(*streams, key=_timestamp))
+    events.not_loaded = not_loaded
+    return events
 
 
 def load(catalog, reader, key):
@@ -140,7 +157,10 @@ def load(catalog, reader, key):
     positions = catalog.positions(key)
     if summary is None or positions is None:
         return None
-    return flow_module.Flow(key, reader(positions), index=summary.index)
+    events = reader(positions)
+    flow = flow_module.Flow(key, events, index=summary.index)
+    flow.not_loaded = getattr(events, 'not_loaded', 0)
+    return flow
 
 
 def _sequence(flow):
@@ -166,7 +186,8 @@ def page(flow, summary=None, aliases=None):
         'steps': html.steps(sequence, people, placeholders),
         'variables': [[name, value] for name, value in
                       placeholders.values.items()],
-        'unreadable': summary.unreadable if summary is not None else 0,
+        'unreadable': (summary.unreadable if summary is not None else 0) +
+        getattr(flow, 'not_loaded', 0),
     }
 
 

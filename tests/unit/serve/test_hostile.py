@@ -22,6 +22,8 @@ from requestshook.reading import sample
 from requestshook.serve import access as access_module
 from requestshook.serve import app
 from requestshook.serve import feeds
+from requestshook.serve import redis_feed
+from requestshook.serve import views
 from requestshook.serve import files
 from tests.unit.serve import test_app
 
@@ -226,3 +228,57 @@ def test_the_token_redirect_stays_on_this_server(tmp_path, path):
     assert location.startswith('/')
     assert not location.startswith(('//', '/\\'))
     assert '\\' not in location
+
+
+def test_a_flow_too_big_to_show_is_shown_in_part(tmp_path, monkeypatch):
+    # Any client can make one flow of 20000 events with 64 KB bodies (a
+    # traceparent sent again and again): opening it must not read GBs.
+    monkeypatch.setattr(views, 'MAX_FLOW_BYTES', 1 << 20)
+    log = sample.LogMaker()
+    root = sample.Command()
+    body = {'k': 'x' * 60000}
+    for _ in range(40):
+        with log.call('openstack', 'glance-api', 'POST',
+                      sample.GLANCE + '/v2/images', parent=root,
+                      request_body=body, response_body=body):
+            pass
+    path = tmp_path / 'rh.log'
+    log.write(str(path))
+    assert path.stat().st_size > 8 << 20
+    server = test_app._start(path)
+    try:
+        key = _json(server, '/api/flows')['flows'][0]['key']
+        status, _headers, text = test_app._get(server, '/api/flows/' + key)
+        page = json.loads(text)
+    finally:
+        server.stop()
+    assert status == 200
+    assert len(text) < 3 << 20
+    assert 0 < page['calls'] < 40
+    assert page['unreadable'] > 0
+
+
+def test_a_flow_too_big_to_show_from_redis(redis_server, monkeypatch):
+    monkeypatch.setattr(views, 'MAX_FLOW_BYTES', 1 << 20)
+    monkeypatch.setattr(redis_feed, 'READ_PAGE', 4)
+    log = sample.LogMaker()
+    root = sample.Command()
+    body = {'k': 'x' * 60000}
+    for _ in range(40):
+        with log.call('openstack', 'glance-api', 'POST',
+                      sample.GLANCE + '/v2/images', parent=root,
+                      request_body=body, response_body=body):
+            pass
+    client = redis_server.client()
+    for record in log.events:
+        client.xadd('requestshook', {'event': json.dumps(record)})
+    feed = feeds.open_feed([], redis_server.url)
+    server = app.start(feed, access_module.Access('127.0.0.1', 0))
+    try:
+        _wait_indexed(server)
+        key = _json(server, '/api/flows')['flows'][0]['key']
+        page = _json(server, '/api/flows/' + key)
+    finally:
+        server.stop()
+    assert 0 < page['calls'] < 40
+    assert page['unreadable'] > 0
