@@ -99,6 +99,25 @@ def fill(container, pairs):
             value.string_value = str(item)
 
 
+def _url_parts(url):
+    """``(path, host, port)`` of a URL, whatever its Host header held.
+
+    A server side's URL is made from the Host header any client sends:
+    urllib refuses some (``h:99999``, ``[::1``) that must still be spans.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        rest = url.partition('://')[2] or url
+        path = '/' + rest.partition('/')[2]
+        return path.split('?', 1)[0].split('#', 1)[0], None, None
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.path or '/', parts.hostname, port
+
+
 def _nanos(ts):
     """Nanoseconds since the epoch of a ``ts`` (exact to the us)."""
     try:
@@ -196,6 +215,8 @@ class SpanBuilder(object):
         return (service or 'unknown', record.get('host') or '',
                 record.get('pid') or 0)
 
+    spoiled = 0     # sides left out of a request: fill_span failed
+
     def fill_span(self, span, request, end):
         """Make ``span`` (a Span in its message) the span of one side."""
         trace_pb2 = self.proto.trace
@@ -206,7 +227,7 @@ class SpanBuilder(object):
                    else w3c.client_span_id(hop_id))
         parent = parent_span_id(request, end)
         url = first.get('url') or ''
-        parts = urllib.parse.urlsplit(url)
+        path, hostname, port = _url_parts(url)
         method = first.get('method') or 'GET'
         end_ns = _nanos(end.get('ts'))
         if request is not None:
@@ -218,15 +239,15 @@ class SpanBuilder(object):
         span.span_id = bytes.fromhex(span_id)
         if parent:
             span.parent_span_id = bytes.fromhex(parent)
-        span.name = '%s %s' % (method, parts.path or '/')
+        span.name = '%s %s' % (method, path)
         span.kind = (trace_pb2.Span.SpanKind.SPAN_KIND_SERVER if server
                      else trace_pb2.Span.SpanKind.SPAN_KIND_CLIENT)
         span.start_time_unix_nano = start_ns
         span.end_time_unix_nano = end_ns
         fill(span.attributes, (
             ('http.request.method', method), ('url.full', url),
-            ('url.path', parts.path or '/'),
-            ('server.address', parts.hostname), ('server.port', parts.port),
+            ('url.path', path),
+            ('server.address', hostname), ('server.port', port),
             ('http.response.status_code', status),
             ('requestshook.hop_id', hop_id),
             ('requestshook.trace_id', first.get('trace')),
@@ -282,7 +303,13 @@ class SpanBuilder(object):
             scope_spans.scope.name = SCOPE
             add = scope_spans.spans.add
             for request, end in sides:
-                self.fill_span(add(), request, end)
+                try:
+                    self.fill_span(add(), request, end)
+                except Exception:
+                    # One side that cannot be a span (a value protobuf
+                    # refuses) must not keep the others from being sent.
+                    del scope_spans.spans[-1]
+                    self.spoiled += 1
         return export
 
 

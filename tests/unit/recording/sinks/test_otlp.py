@@ -227,6 +227,31 @@ def test_credentials_in_the_endpoint_never_reach_a_report(collector):
     assert 'u:***@' in said
 
 
+@pytest.mark.parametrize('host', ['ctl:99999', 'ctl:port', '[::1'])
+def test_a_hostile_host_header_spoils_no_other_span(collector, host):
+    # The server side's URL is made from the Host header any client
+    # sends: a port urllib refuses must not poison the batch (the sender
+    # would retry it forever, and drop everything after).
+    logger = test_queue.Logger()
+    sink = otlp.OtlpSink(collector.endpoint,
+                         reporter=report.Reporter(logger))
+    sink.backoff_initial = 0.05
+    hostile = _hop('server', event.new_id(), None, 'openstack',
+                   'glance-api', 'GET', 'http://%s/v2/images' % host)
+    try:
+        for record in hostile + _tree():
+            sink.write(event.encode(record))
+        assert sink.flush(10)
+    finally:
+        sink.close(wait=False)
+    spans = collector.spans()
+    assert len(spans) == 5
+    names = sorted(span.name for _resource, span in spans)
+    assert names == ['GET /v2/images'] + ['POST /identity/v3/auth/tokens'] \
+        * 2 + ['POST /v2/images'] * 2
+    assert not logger.errors
+
+
 def test_missing_proto_package_is_a_clear_error(monkeypatch):
     from requestshook.recording.sinks import base
     monkeypatch.setitem(sys.modules, 'opentelemetry.proto.trace.v1.'
