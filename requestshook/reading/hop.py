@@ -20,9 +20,9 @@ timings.
 """
 
 import http
-import urllib.parse
 
 from requestshook import event
+from requestshook.reading import urls
 
 # RPC hops (oslo.messaging): ``"proto": "rpc"``; HTTP events carry no proto.
 PROTO_HTTP = 'http'
@@ -125,7 +125,7 @@ class Hop(object):
         name = self._pick('to', 'server', 'client')
         if name:
             return name
-        return urllib.parse.urlsplit(self.url).netloc or 'unknown'
+        return urls.split(self.url).netloc or 'unknown'
 
     @property
     def caller_host(self):
@@ -180,7 +180,7 @@ class Hop(object):
     @property
     def rpc_topic(self):
         """``compute.host1`` of ``rpc://nova/compute.host1/...``."""
-        path = urllib.parse.urlsplit(self.url).path.strip('/')
+        path = urls.split(self.url).path.strip('/')
         return path.rpartition('/')[0]
 
     @property
@@ -198,7 +198,7 @@ class Hop(object):
     @property
     def path(self):
         """The server's view of the path, with the query string."""
-        parts = urllib.parse.urlsplit(self.url)
+        parts = urls.split(self.url)
         path = parts.path or '/'
         if parts.query:
             path += '?' + parts.query

@@ -25,13 +25,13 @@ command run without a trace) or stand alone.
 
 import itertools
 import re
-import urllib.parse
 
 from requestshook import event
 from requestshook.reading import calls
 from requestshook.reading import flow as flow_module
 from requestshook.reading import hop as hop_module
 from requestshook.reading import source as source_module
+from requestshook.reading import urls
 
 
 REQUEST = event.REQUEST
@@ -111,7 +111,7 @@ class FlowSummary(object):
 
 
 def _path(record):
-    return urllib.parse.urlsplit(record.get('url') or '').path or '/'
+    return urls.split(record.get('url')).path or '/'
 
 
 def _call(record):

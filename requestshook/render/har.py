@@ -24,6 +24,7 @@ import json
 import urllib.parse
 
 from requestshook import event
+from requestshook.reading import urls
 from requestshook.render import bodies
 
 HAR_VERSION = '1.2'
@@ -44,7 +45,7 @@ def _headers(pairs):
 
 
 def _query(url):
-    query = urllib.parse.urlsplit(url).query
+    query = urls.split(url).query
     return [{'name': name, 'value': value}
             for name, value in urllib.parse.parse_qsl(
                 query, keep_blank_values=True)]

@@ -29,10 +29,9 @@ between that call's request and its response, and the work an RPC cast
 caused follows the answer its sender gave.
 """
 
-import urllib.parse
-
 from requestshook import event
 from requestshook.reading import hop as hop_module
+from requestshook.reading import urls
 from requestshook.render import bodies
 from requestshook.render import sequence as sequence_module
 
@@ -116,7 +115,7 @@ def event_line(record):
     """
     ts = (record.get('ts') or '')[11:23]
     url = record.get('url') or ''
-    path = urllib.parse.urlsplit(url)
+    path = urls.split(url)
     call = '%s %s' % (record.get('method') or '?', (path.path or '/') +
                       ('?' + path.query if path.query else ''))
     rpc = record.get('proto') == hop_module.PROTO_RPC

@@ -24,10 +24,10 @@ what each flow remembers is capped.
 import array
 import collections
 import threading
-import urllib.parse
 
 from requestshook import event
 from requestshook.reading import index
+from requestshook.reading import urls
 from requestshook.serve import files
 
 MAX_FLOWS = 5000
@@ -168,7 +168,7 @@ class Catalog(object):
         kind = record.get('event')
         if kind == event.REQUEST:
             flow.request_seen(record, first)
-            path = urllib.parse.urlsplit(record.get('url') or '').path
+            path = urls.split(record.get('url')).path
             if len(flow.paths) < MAX_PATHS:
                 flow.paths[path or '/'] = None
         else:
