@@ -39,12 +39,28 @@ COMPUTE_SELECTION = (r'^tempest\.api\.compute\.servers\.'
                      r'(test_servers|test_list_server_filters|'
                      r'test_server_actions|test_create_server)\.')
 CONCURRENCY = 2
+# The discoverable APIs of the stack's swift proxy (configs.PROXY_PIPELINE).
+SWIFT_APIS = ('bulk_delete', 'bulk_upload', 'tempurl', 'crossdomain',
+              'formpost', 'staticweb', 'container_quotas', 'account_quotas',
+              'slo', 'dlo', 'versioned_writes')
 RUN_TIMEOUT = 3600
 
 # Tests that fail in both modes because of what the loopback stack is,
 # not because of requestshook: test id pattern -> cause.  README.rst lists
 # them too (a unit test keeps the two in step).
 KNOWN_FAILURES = {
+    r'^setUpClass \(tempest\.api\.identity\.v3\.test_access_rules\.':
+        'keystone 30 answers 400 "Could not find role assignment with role '
+        '<admin>" to the application credential with access rules that a '
+        'member-only user creates (its token holds reader and member); '
+        'cause inside keystone not found',
+    r'\.test_application_credentials\.':
+        'the same keystone 400 on application credentials, now and then, '
+        'for a role the token holds only through implication',
+    r'\.test_server_actions\.ServerActionsTestOtherA\.'
+    r'test_remove_server_all_security_groups$':
+        'servers boot without ports (--nic none: no neutron agent binds '
+        'them), so they have no security group to remove',
 }
 
 PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
@@ -123,9 +139,13 @@ def tempest_conf(site, compute=None):
             'reseller_admin_role': 'ResellerAdmin',
             'build_timeout': '60',
         },
-        # No container-sync daemon runs in the stack.
-        'object-storage-feature-enabled': {'discoverability': 'true',
-                                           'container_sync': 'false'},
+        # What the stack's proxy pipeline runs (no container-sync daemon,
+        # no container_sync middleware).
+        'object-storage-feature-enabled': {
+            'discoverability': 'true', 'container_sync': 'false',
+            'discoverable_apis': ', '.join(SWIFT_APIS)},
+        # No cinder: nothing depends on volumes.
+        'volume-feature-enabled': {'enable_volume_image_dep_tests': 'false'},
         'validation': {'run_validation': 'false'},
     })
     if compute:
@@ -134,7 +154,8 @@ def tempest_conf(site, compute=None):
                 'image_ref': compute['image_ref'],
                 'image_ref_alt': compute['image_ref'],
                 'flavor_ref': compute['flavor_ref'],
-                'flavor_ref_alt': compute['flavor_ref'],
+                'flavor_ref_alt': compute.get('flavor_ref_alt',
+                                              compute['flavor_ref']),
                 'region': 'RegionOne',
                 'build_timeout': '120',
             },
@@ -283,8 +304,14 @@ def compute_refs(stack):
     from requestshook.loopback import computescenarios
     folder = stack.site.path('tempest-image')
     os.makedirs(folder, exist_ok=True)
-    return {'image_ref': computescenarios.upload_image(stack, folder),
-            'flavor_ref': '1'}
+    image = computescenarios.upload_image(stack, folder)
+    done = stack.openstack(['flavor', 'create', '--id', '2', '--ram', '128',
+                            '--disk', '1', '--vcpus', '1', 'm1.small'],
+                           record=False)
+    if done.returncode:
+        raise RuntimeError('flavor m1.small: %s%s'
+                           % (done.stdout, done.stderr))
+    return {'image_ref': image, 'flavor_ref': '1', 'flavor_ref_alt': '2'}
 
 
 def rerun_regex(tests):
