@@ -13,6 +13,7 @@
 """wsgi_url.request_url gives what wsgiref.util.request_uri gives."""
 
 import itertools
+import urllib.parse
 import wsgiref.util
 
 import pytest
@@ -52,3 +53,30 @@ def test_what_is_not_text_goes_to_wsgiref():
                'PATH_INFO': b'/bytes'}
     assert _outcome(wsgi_url.request_url, environ) == \
         _outcome(wsgiref.util.request_uri, environ)
+
+
+@pytest.mark.parametrize('host, shown', [
+    ('h/v3/auth/tokens#', 'h%2Fv3%2Fauth%2Ftokens%23'),
+    ('h/v3/auth/tokens?', 'h%2Fv3%2Fauth%2Ftokens%3F'),
+    ('u@h', 'u%40h'),
+    ('a b', 'a%20b'),
+    ('h\\x', 'h%5Cx'),
+])
+@pytest.mark.parametrize('path', ['/v2.1/servers', '/v2.1/servers x'])
+def test_a_host_header_cannot_change_the_path_read_back(host, shown, path):
+    # Any client chooses its Host header: 'h/v3/auth/tokens#' must not
+    # make a reader see GET /v3/auth/tokens for GET /v2.1/servers.
+    environ = {'wsgi.url_scheme': 'http', 'HTTP_HOST': host,
+               'PATH_INFO': path, 'QUERY_STRING': 'a=1'}
+    url = wsgi_url.request_url(environ)
+    expected = wsgiref.util.request_uri(dict(environ, HTTP_HOST=shown))
+    assert url == expected
+    assert urllib.parse.urlsplit(url).netloc == shown
+
+
+def test_a_usual_host_is_kept_as_it_is():
+    for host in ('h', 'h:5000', '192.0.2.1:80', '[::1]:5000', 'a-b.c_d',
+                 '[::1'):
+        environ = {'wsgi.url_scheme': 'http', 'HTTP_HOST': host,
+                   'PATH_INFO': '/x'}
+        assert wsgi_url.request_url(environ) == 'http://%s/x' % host
