@@ -268,3 +268,24 @@ def test_small_batches_wait_for_more_events():
     assert sink.flush(10)
     assert sum(sizes) == 50 and len(sizes) < 10
     sink.close()
+
+
+def test_at_exit_the_sinks_share_one_flush_timeout(monkeypatch):
+    # A blackholed Redis and collector: a process's exit waited
+    # flush_timeout + 1 s for each sink in turn (6 s for two, not 2).
+    stuck = [ListSink(capacity=10, flush_timeout=1.0) for _ in range(2)]
+    given = []
+    for sink in stuck:
+        sink.gate.clear()
+        sink.write(b'held\n')
+        assert wait_until(lambda: sink.pending() == 1 and not sink._items)
+        sink.write(b'waiting\n')
+        real = sink.flush
+        monkeypatch.setattr(sink, 'flush', lambda timeout=None, real=real: (
+            given.append(timeout), real(timeout))[1])
+    monkeypatch.setattr(queue, '_live', set(stuck))
+    queue.close_all()
+    assert len(given) == 2
+    assert sum(given) <= 1.0 + 0.05
+    for sink in stuck:
+        sink.gate.set()
