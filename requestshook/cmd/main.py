@@ -44,6 +44,27 @@ in a browser; `merge` makes one log of logs copied from several hosts.
 """
 
 
+# C0 controls but tab and newline, DEL and C1 controls: what any client
+# put in a query, a body or a header must not drive the reader's terminal
+# (retitle it, clear it, fake lines).
+_CONTROLS = {code: '\\x%02x' % code for code in
+             list(range(0x20)) + [0x7f] + list(range(0x80, 0xa0))
+             if code not in (0x09, 0x0a)}
+
+
+class TerminalOutput(object):
+    """A terminal's stream that shows control characters as ``\\xNN``."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._stream.write(text.translate(_CONTROLS))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='requestshook', description=DESCRIPTION,
@@ -68,12 +89,17 @@ def main(argv=None):
     if not getattr(args, 'func', None):
         parser.print_help()
         return 2
+    stdout = sys.stdout
+    if stdout.isatty():
+        sys.stdout = TerminalOutput(stdout)
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == '__main__':
