@@ -26,62 +26,58 @@ from requestshook import event
 _TEXT = ('side', 'id', 'trace', 'parent', 'from', 'to', 'host', 'ts',
          'method', 'url', 'reason', 'error', 'proto', 'kind')
 _INTEGER = ('v', 'pid', 'status')
-_NUMBER = ('duration_ms',)
 _BODIES = ('body', 'request_body')
 
 
-def _integer(value):
-    return value.__class__ is int
-
-
-def _number(value):
-    return value.__class__ in (int, float)
+_STR = str
+_INT = int
 
 
 def _headers(value):
-    if isinstance(value, dict):
+    if value.__class__ is dict:
         value = list(value.items())
-    if not isinstance(value, list):
+    elif value.__class__ is not list:
         return False
     for pair in value:
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or \
-                not isinstance(pair[0], str) or \
-                not isinstance(pair[1], str):
+        if pair.__class__ not in (list, tuple) or len(pair) != 2 or \
+                pair[0].__class__ is not _STR or \
+                pair[1].__class__ is not _STR:
             return False
     return True
 
 
 def _body(value):
-    if not isinstance(value, dict):
+    if value.__class__ is not dict:
         return False
     size = value.get('size')
     kind = value.get('kind')
-    return (size is None or _integer(size)) and \
-        (kind is None or isinstance(kind, str))
+    return (size is None or size.__class__ is _INT) and \
+        (kind is None or kind.__class__ is _STR)
 
 
 def well_formed(record):
     """True when ``record``'s known fields have their types."""
-    if not isinstance(record, dict) or \
-            record.get('event') not in event.EVENT_KINDS:
+    if record.__class__ is not dict:
+        return False
+    get = record.get
+    if get('event') not in event.EVENT_KINDS:
         return False
     for name in _TEXT:
-        value = record.get(name)
-        if value is not None and not isinstance(value, str):
+        value = get(name)
+        if value is not None and value.__class__ is not _STR:
             return False
     for name in _INTEGER:
-        value = record.get(name)
-        if value is not None and not _integer(value):
+        value = get(name)
+        if value is not None and value.__class__ is not _INT:
             return False
-    for name in _NUMBER:
-        value = record.get(name)
-        if value is not None and not _number(value):
-            return False
-    headers = record.get('headers')
-    if headers is not None and not _headers(headers):
+    value = get('duration_ms')
+    if value is not None and value.__class__ not in (int, float):
+        return False
+    value = get('headers')
+    if value is not None and not _headers(value):
         return False
     for name in _BODIES:
-        value = record.get(name)
+        value = get(name)
         if value is not None and not _body(value):
             return False
     return True

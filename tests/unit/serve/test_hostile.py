@@ -37,6 +37,10 @@ HOSTILE = [
      'from': {'a': 1}, 'to': True, 'url': 7, 'method': None},
     {'event': 'response', 'trace': 'f' * 32, 'id': 'f' * 32,
      'body': 5, 'status': True, 'duration_ms': 'slow'},
+    {'event': 'request', 'trace': 'g' * 32, 'id': 'g' * 32,
+     'headers': [5, ['a']]},
+    {'event': 'request', 'trace': 'h' * 32, 'id': 'h' * 32,
+     'headers': [['a', 1]], 'request_body': {'size': '5'}},
 ]
 
 
