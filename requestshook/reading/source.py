@@ -23,8 +23,8 @@ import os
 import sys
 import time
 
-from requestshook import event
 from requestshook.reading import logpath
+from requestshook.reading import shape
 
 DEFAULT_LOG = logpath.DEFAULT_LOG
 STDIN = '-'
@@ -123,7 +123,7 @@ class LogSource(object):
                 lines = self._counted(stream, raw, path)
             for line in lines:
                 try:
-                    yield line, event.decode(line)
+                    yield line, shape.decode(line)
                 except ValueError:
                     if not line.strip():
                         continue
@@ -143,7 +143,7 @@ class LogSource(object):
         if start < 0:
             return None
         try:
-            return event.decode(line[start:])
+            return shape.decode(line[start:])
         except ValueError:
             return None
 

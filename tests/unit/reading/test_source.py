@@ -127,3 +127,25 @@ def test_progress_line_writes_over_itself():
     line.finish()
     assert stream.getvalue() == ('\rrequestshook: read 0.5 of 1.0 MiB '
                                  '(50%)\n')
+
+
+def test_lines_of_the_wrong_shape_are_skipped_not_fatal(tmp_path, capsys):
+    from requestshook.cmd import main
+    log = sample.image_create()
+    path = tmp_path / 'rh.log'
+    log.write(str(path))
+    clean = main.main(['flows', '--json', '--log', str(path)]), \
+        capsys.readouterr().out
+    hostile = [{'event': 'request', 'ts': 5, 'trace': 'a' * 32},
+               {'event': 'request', 'trace': ['x'], 'id': 'c' * 32},
+               {'event': 'response', 'headers': 'x', 'status': '200'}]
+    with open(path, 'a') as stream:
+        for record in hostile:
+            stream.write(json.dumps(record) + '\n')
+        stream.write('{"event": "request", "body": %s%s}\n'
+                     % ('[' * 100000, ']' * 100000))
+    read = source.LogSource([str(path)])
+    assert list(read.events()) == log.events
+    assert read.skipped == 4
+    assert (main.main(['flows', '--json', '--log', str(path)]),
+            capsys.readouterr().out) == clean
