@@ -20,7 +20,7 @@ truncated.
 import os
 import time
 
-from requestshook import event
+from requestshook.reading import shape
 from requestshook.reading import source as source_module
 
 TAIL_WINDOW = 4 * 1024 * 1024
@@ -79,7 +79,7 @@ class FollowedFile(object):
             if not line.strip():
                 continue
             try:
-                yield event.decode(line)
+                yield shape.decode(line)
             except ValueError:
                 self.skipped += 1
 

@@ -91,3 +91,17 @@ def test_follow_sleeps_when_nothing_new(tmp_path):
     assert [r['id'] for r in got] == [
         event.decode(x)['id'] for x in lines[:3]]
     assert naps == [0.5, 0.5]
+
+
+def test_lines_of_the_wrong_shape_are_skipped(tmp_path):
+    path = str(tmp_path / 'rh.log')
+    lines = sample.image_list().lines().split(b'\n')[:-1]
+    with open(path, 'wb') as stream:
+        stream.write(b'{"event": "request", "ts": 5, "trace": ["x"]}\n')
+        stream.write(b'{"event": "request", "body": ' + b'[' * 100000 +
+                     b']' * 100000 + b'}\n')
+        stream.write(lines[0] + b'\n')
+    followed = follow.FollowedFile(path)
+    assert list(followed.read_events()) == [event.decode(lines[0])]
+    assert followed.skipped == 2
+    followed.close()
