@@ -219,7 +219,11 @@ def _result(plan, read):
 def make_app(plan):
     def app(environ, start_response):
         stream = environ['wsgi.input']
-        read = b'|'.join(_read(stream, one) for one in plan['reads'])
+        reads = [_read(stream, one) for one in plan['reads']]
+        # What was read, whole (a secret stays a secret), then the size
+        # of each read: the answer shows how the body was split.
+        read = b''.join(reads) + b'\n' + b','.join(
+            b'%d' % len(one) for one in reads)
         if plan['raises'] == 'before':
             raise AppFailed('before start_response')
         if plan['call'] == 'late':
@@ -327,6 +331,13 @@ PUT = {'method': 'PUT', 'body': b'{"name": "x"}', 'chunked': False,
 
 @hypothesis.given(plan=PLANS, request=REQUESTS, validated=st.booleans())
 @hypothesis.example(plan=PLAIN, request=PUT, validated=True)
+# A read boundary inside a secret's key: the echo must not split the key.
+@hypothesis.example(
+    plan=dict(PLAIN, reads=[('read', 12), ('read',)], headers=[],
+              writes=[], chunks=[], result='list'),
+    request={'method': 'GET', 'chunked': False, 'headers': [],
+             'body': b'{"auth": {"password": "S3CRET"}}\nline 2\n'},
+    validated=False)
 @hypothesis.example(plan=dict(PLAIN, headers=[]), request=PUT,
                     validated=True)
 @hypothesis.example(plan=dict(PLAIN, result='sized', chunks=[]),
