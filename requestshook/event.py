@@ -444,10 +444,9 @@ def _json_types_only(event, verified=()):
     # True when the event holds JSON types and finite floats only: orjson
     # writes NaN and infinities as null, the standard library path as
     # strings.  The fields named in ``verified`` are not looked at.
-    if verified:
-        event = {key: value for key, value in event.items()
-                 if key not in verified}
-    pending = [event]
+    pending = [event if not verified else
+               [value for key, value in event.items()
+                if key not in verified]]
     while pending:
         container = pending.pop()
         for item in (container.values() if container.__class__ is dict
