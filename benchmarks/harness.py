@@ -312,8 +312,12 @@ def interleaved(variants, rounds):
     """(round, variant) pairs, variants interleaved round by round.
 
     Interleaving spreads a burst of load from other processes over every
-    variant instead of spoiling one.
+    variant instead of spoiling one.  Each round starts one variant further
+    on, so no variant always runs right after the same one (a fixed order
+    gave the disabled outbound hook 40 us of client CPU it does not cost).
     """
+    variants = list(variants)
     for number in range(rounds):
-        for variant in variants:
+        start = number % len(variants) if variants else 0
+        for variant in variants[start:] + variants[:start]:
             yield number, variant
