@@ -32,9 +32,10 @@ LOG_HELP = ("a log to serve (repeat for several hosts' logs; .gz rotated "
 
 EPILOG = """\
 examples:
-  requestshook serve                        # http://127.0.0.1:8765/
+  requestshook serve           # prints http://127.0.0.1:8765/?token=...
   requestshook serve --log /var/log/requestshook/requestshook.log.1
-  requestshook serve --bind 0.0.0.0:8765    # prints the token to use
+  requestshook serve --bind 0.0.0.0:8765
+  requestshook serve --no-token # only on a single-user machine
 
 The page lists the flows, newest first, as they arrive; click one for its
 sequence diagram, and an arrow for its request and response.  Search by
@@ -42,9 +43,14 @@ service, path, status, trace id, or paste an x-openstack-request-id from
 a service's log to jump to its flow.  Each flow downloads as HAR and as
 the markdown page `requestshook doc` writes.
 
-The log holds request and response bodies: the server binds 127.0.0.1
-unless told otherwise, and any other address needs a token (--token, or
-one made and printed at start).  It reads the log with your permissions
+The log holds request and response bodies, and every local user can
+reach 127.0.0.1: the server asks for a token on every address, loopback
+too (--token or $REQUESTSHOOK_SERVE_TOKEN, 16 characters or more; else
+one made for the run and printed in the address to open, as Jupyter
+does).  Open that address once: the token moves to a cookie.  Scripts
+send "Authorization: Bearer TOKEN".  --no-token serves without one, on a
+loopback address only: only on a single-user machine.  The server binds
+127.0.0.1 unless told otherwise, reads the log with your permissions
 and writes nothing.
 """
 
@@ -65,14 +71,19 @@ def register(subparsers):
                         default='%s:%d' % (access_module.DEFAULT_HOST,
                                            access_module.DEFAULT_PORT),
                         help='where to listen (default %(default)s; port '
-                        '0 picks a free one); an address other than '
-                        'loopback requires a token')
+                        '0 picks a free one)')
     parser.add_argument('--token', metavar='TOKEN',
                         default=os.environ.get(TOKEN_ENV) or None,
                         help='the token a browser must give (?token=TOKEN '
-                        'once, then a cookie); default: $%s (kept out of '
-                        'the process list), else none on loopback and a '
-                        'random one printed at start otherwise' % TOKEN_ENV)
+                        'once, then a cookie), %d characters or more; '
+                        'default: $%s (kept out of the process list), '
+                        'else a random one, printed in the address at '
+                        'start' % (access_module.MIN_TOKEN_LENGTH,
+                                   TOKEN_ENV))
+    parser.add_argument('--no-token', action='store_true',
+                        help='ask no token: only on a single-user machine '
+                        '(every local user can reach 127.0.0.1); refused '
+                        'on an address other than loopback')
     parser.add_argument('--max-flows', type=int,
                         default=catalog_module.MAX_FLOWS, metavar='N',
                         help='flows kept in the index; older ones are '
@@ -105,6 +116,12 @@ def _aliases(items):
     return aliases
 
 
+def _token_name(args):
+    if args.token and args.token == os.environ.get(TOKEN_ENV):
+        return '$' + TOKEN_ENV
+    return '--token'
+
+
 def _paths(args):
     return list(args.logs) + list(args.files) or [logpath.log_to_read()]
 
@@ -118,11 +135,12 @@ def cmd_serve(args, ready=None):
             raise UserError('--max-flows wants 1 or more')
         if args.source and (args.logs or args.files):
             raise UserError('give log files or --source, not both')
+        access = access_module.Access.for_bind(
+            host, port, args.token, args.no_token, _token_name(args))
         feed = feeds.open_feed(_paths(args), args.source)
-    except (access_module.BindError, UserError,
+    except (access_module.AccessError, access_module.BindError, UserError,
             source_module.LogError) as exc:
         return _error(str(exc))
-    access = access_module.Access.for_bind(host, port, args.token)
     try:
         server = app.start(feed, access, args.max_flows, aliases,
                            args.verbose)
@@ -133,9 +151,9 @@ def cmd_serve(args, ready=None):
     bound_port = server.server_address[1]
     sys.stdout.write('requestshook: serving %s\n' % access.url(bound_port))
     if access.generated:
-        sys.stdout.write('requestshook: %s is not loopback: the address '
-                         'above holds a token made for this run; without '
-                         'it the server answers 401\n' % host)
+        sys.stdout.write('requestshook: open the address above: it holds '
+                         'a token made for this run; without it the '
+                         'server answers 401\n')
     sys.stdout.flush()
     if ready is not None:
         ready(server)

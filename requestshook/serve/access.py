@@ -12,12 +12,16 @@
 
 """Who may read the served log: the bind address and the token.
 
-The log holds request and response bodies.  The server binds 127.0.0.1
-by default; any other address requires a token (given, or generated and
-printed).  A token, once given in the address (``?token=``), is kept in
-an HttpOnly, SameSite=Strict cookie; ``Authorization: Bearer`` works for
-scripts.  Without a token, the Host header must name the loopback
-address, so a web page cannot reach the server through DNS rebinding.
+The log holds request and response bodies, and is readable by a few
+service accounts only; 127.0.0.1 is reachable by every local user.  So,
+as Jupyter does, a token is always required, on loopback too: given
+(at least MIN_TOKEN_LENGTH characters), or made for the run and printed
+in the address to open.  A token, once given in the address
+(``?token=``), is kept in an HttpOnly, SameSite=Strict cookie;
+``Authorization: Bearer`` works for scripts.  ``--no-token`` serves
+without one, on a loopback address only (a single-user machine); then
+the Host header must name the loopback address, so a web page cannot
+reach the server through DNS rebinding.
 """
 
 import hmac
@@ -30,10 +34,16 @@ DEFAULT_HOST = '127.0.0.1'
 DEFAULT_PORT = 8765
 COOKIE = 'requestshook_token'
 LOCAL_NAMES = ('localhost', '127.0.0.1', '::1', '[::1]')
+MIN_TOKEN_LENGTH = 16
+GENERATED_TOKEN_BYTES = 32
 
 
 class BindError(ValueError):
     """A --bind value that is not HOST:PORT."""
+
+
+class AccessError(ValueError):
+    """A token, or the lack of one, that the server refuses to run with."""
 
 
 def parse_bind(value):
@@ -69,7 +79,10 @@ def is_loopback(host):
 
 
 class Access(object):
-    """The policy of one server: ``token`` None means loopback only."""
+    """The policy of one server: ``token`` None means none is asked.
+
+    Build it with ``for_bind``: only ``no_token`` on loopback gives None.
+    """
 
     def __init__(self, host, port, token=None):
         self.host = host
@@ -78,18 +91,35 @@ class Access(object):
         self.generated = False
 
     @classmethod
-    def for_bind(cls, host, port, token=None):
-        """The policy for a bind address.
+    def for_bind(cls, host, port, token=None, no_token=False,
+                 token_name='--token'):
+        """The policy for a bind address; AccessError when refused.
 
-        A token is made when the address is not loopback and none is
-        given; ``generated`` says so (the command prints it).
+        Without ``token``, one is made (``generated`` says so: the
+        command prints it in the address to open).  ``no_token`` is
+        allowed on loopback only.  ``token_name`` is where the token
+        came from, for the error message.
         """
-        generated = False
-        if not token and not is_loopback(host):
-            token = secrets.token_urlsafe(24)
-            generated = True
-        access = cls(host, port, token or None)
-        access.generated = generated
+        if no_token:
+            if token:
+                raise AccessError('give --no-token or a token (%s), '
+                                  'not both' % token_name)
+            if not is_loopback(host):
+                raise AccessError(
+                    '--no-token is allowed on a loopback address only '
+                    '(127.0.0.1, ::1, localhost), not %s: off loopback '
+                    'the log would be open to the network' % host)
+            return cls(host, port, None)
+        if token:
+            if len(token) < MIN_TOKEN_LENGTH:
+                raise AccessError(
+                    'the token (%s) needs %d characters or more, this '
+                    'one has %d; leave it out to have one made and '
+                    'printed' % (token_name, MIN_TOKEN_LENGTH, len(token)))
+            return cls(host, port, token)
+        access = cls(host, port,
+                     secrets.token_urlsafe(GENERATED_TOKEN_BYTES))
+        access.generated = True
         return access
 
     def url(self, port=None):

@@ -12,32 +12,87 @@
 
 import json
 import threading
+import urllib.error
 import urllib.request
 
 from requestshook.cmd import main
 from requestshook.reading import sample
 
 
-def test_serves_until_stopped_and_prints_its_address(tmp_path, capsys):
+def _serve(argv, ready):
+    parser = main.build_parser()
+    args = parser.parse_args(['serve'] + argv)
+    return args.func(args, ready=ready)
+
+
+def _status(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_serves_until_stopped_and_prints_its_address_with_a_token(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv('REQUESTSHOOK_SERVE_TOKEN', raising=False)
     path = sample.image_list().write(str(tmp_path / 'rh.log'))
     seen = {}
 
     def ready(server):
         port = server.server_address[1]
-        url = 'http://127.0.0.1:%d/api/flows' % port
-        with urllib.request.urlopen(url, timeout=10) as response:
-            seen['flows'] = json.loads(response.read())
+        base = 'http://127.0.0.1:%d/api/flows' % port
+        seen['anonymous'] = _status(base)[0]
+        token = server.access.token
+        status, body = _status(base, {'Authorization': 'Bearer ' + token})
+        seen['flows'] = json.loads(body)
+        seen['port'], seen['token'] = port, token
+        threading.Thread(target=server.stop).start()
+
+    assert _serve(['--log', path, '--bind', '127.0.0.1:0'], ready) == 0
+    out = capsys.readouterr().out
+    assert len(seen['token']) >= 32
+    assert out.splitlines()[0] == \
+        'requestshook: serving http://127.0.0.1:%d/?token=%s' % (
+            seen['port'], seen['token'])
+    assert seen['anonymous'] == 401
+    assert seen['flows']['total'] == 1
+
+
+def test_no_token_serves_loopback_without_one(tmp_path, capsys):
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    seen = {}
+
+    def ready(server):
+        port = server.server_address[1]
+        seen['status'] = _status('http://127.0.0.1:%d/api/flows' % port)[0]
         seen['port'] = port
         threading.Thread(target=server.stop).start()
 
-    parser = main.build_parser()
-    args = parser.parse_args(['serve', '--log', path, '--bind',
-                              '127.0.0.1:0'])
-    assert args.func(args, ready=ready) == 0
-    out = capsys.readouterr().out
-    assert out == 'requestshook: serving http://127.0.0.1:%d/\n' % \
-        seen['port']
-    assert seen['flows']['total'] == 1
+    assert _serve(['--log', path, '--bind', '127.0.0.1:0', '--no-token'],
+                  ready) == 0
+    assert seen['status'] == 200
+    assert capsys.readouterr().out.splitlines()[0] == \
+        'requestshook: serving http://127.0.0.1:%d/' % seen['port']
+
+
+def test_given_token_is_required(tmp_path, capsys):
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    token = 'a-token-of-24-characters'
+    seen = {}
+
+    def ready(server):
+        base = 'http://127.0.0.1:%d/api/flows' % server.server_address[1]
+        seen['anonymous'] = _status(base)[0]
+        seen['given'] = _status(base, {
+            'Authorization': 'Bearer ' + token})[0]
+        threading.Thread(target=server.stop).start()
+
+    assert _serve(['--log', path, '--bind', '127.0.0.1:0', '--token',
+                   token], ready) == 0
+    assert (seen['anonymous'], seen['given']) == (401, 200)
+    assert '?token=' + token in capsys.readouterr().out
 
 
 def _error(capsys, argv):
@@ -75,3 +130,42 @@ def test_token_from_the_environment(monkeypatch):
     monkeypatch.setenv('REQUESTSHOOK_SERVE_TOKEN', 's3cret')
     args = main.build_parser().parse_args(['serve'])
     assert args.token == 's3cret'
+
+
+def _refused(capsys, argv):
+    started = []
+
+    def ready(server):
+        started.append(server)
+        threading.Thread(target=server.stop).start()
+
+    assert _serve(argv, ready) == 1
+    assert not started
+    return capsys.readouterr().err
+
+
+def test_no_token_is_refused_off_loopback(tmp_path, capsys):
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    err = _refused(capsys, [path, '--bind', '0.0.0.0:0', '--no-token'])
+    assert '--no-token' in err and 'loopback' in err
+
+
+def test_a_short_token_is_refused(tmp_path, capsys):
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    err = _refused(capsys, [path, '--bind', '127.0.0.1:0',
+                            '--token', 'short'])
+    assert '16 characters' in err
+
+
+def test_a_short_token_from_the_environment_is_refused(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('REQUESTSHOOK_SERVE_TOKEN', 'short')
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    err = _refused(capsys, [path, '--bind', '127.0.0.1:0'])
+    assert '16 characters' in err and 'REQUESTSHOOK_SERVE_TOKEN' in err
+
+
+def test_no_token_and_token_are_exclusive(tmp_path, capsys):
+    path = sample.image_list().write(str(tmp_path / 'rh.log'))
+    err = _refused(capsys, [path, '--no-token', '--token', 'x' * 20])
+    assert 'not both' in err

@@ -35,29 +35,54 @@ def test_parse_bind_refuses(value):
 
 
 @pytest.mark.parametrize('host', ['127.0.0.1', '127.1.2.3', '::1',
-                                  'localhost'])
-def test_loopback_needs_no_token(host):
-    policy = access.Access.for_bind(host, 8765)
-    assert policy.token is None and not policy.generated
-
-
-@pytest.mark.parametrize('host', ['0.0.0.0', '::', '10.0.0.11', 'ctl1'])
-def test_any_other_address_gets_a_token(host):
+                                  'localhost', '0.0.0.0', '::',
+                                  '10.0.0.11', 'ctl1'])
+def test_every_address_gets_a_token_loopback_too(host):
     policy = access.Access.for_bind(host, 8765)
     assert policy.generated and len(policy.token) >= 32
     assert policy.token != access.Access.for_bind(host, 8765).token
     assert '?token=' + policy.token in policy.url()
-    given = access.Access.for_bind(host, 8765, token='s3cret')
-    assert given.token == 's3cret' and not given.generated
+    assert policy.check({'Host': '127.0.0.1:8765'}, '') == (False, False)
+    given = access.Access.for_bind(host, 8765, token='s3cret-of-16-chars')
+    assert given.token == 's3cret-of-16-chars' and not given.generated
+
+
+def test_a_short_token_is_refused():
+    with pytest.raises(access.AccessError) as raised:
+        access.Access.for_bind('127.0.0.1', 8765, token='s3cret')
+    assert '16 characters' in str(raised.value)
+    assert access.Access.for_bind('127.0.0.1', 8765, token='x' * 16).token
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', '127.1.2.3', '::1',
+                                  'localhost'])
+def test_no_token_is_allowed_on_loopback_only_when_asked(host):
+    policy = access.Access.for_bind(host, 8765, no_token=True)
+    assert policy.token is None and not policy.generated
+    assert policy.url().endswith(':8765/')
+
+
+@pytest.mark.parametrize('host', ['0.0.0.0', '::', '10.0.0.11', 'ctl1'])
+def test_no_token_is_refused_off_loopback(host):
+    with pytest.raises(access.AccessError) as raised:
+        access.Access.for_bind(host, 8765, no_token=True)
+    assert 'loopback' in str(raised.value)
+
+
+def test_no_token_and_a_token_are_exclusive():
+    with pytest.raises(access.AccessError):
+        access.Access.for_bind('127.0.0.1', 8765, token='x' * 16,
+                               no_token=True)
 
 
 def test_token_given_on_loopback_is_required_too():
-    policy = access.Access.for_bind('127.0.0.1', 8765, token='s3cret')
+    token = 's3cret-of-16-chars'
+    policy = access.Access.for_bind('127.0.0.1', 8765, token=token)
     assert policy.check({'Host': '127.0.0.1:8765'}, '') == (False, False)
-    assert policy.check({}, 'token=s3cret') == (True, True)
-    assert policy.check({'Cookie': 'requestshook_token=s3cret'}, '') == \
+    assert policy.check({}, 'token=' + token) == (True, True)
+    assert policy.check({'Cookie': 'requestshook_token=' + token}, '') == \
         (True, False)
-    assert policy.check({'Authorization': 'Bearer s3cret'}, '') == \
+    assert policy.check({'Authorization': 'Bearer ' + token}, '') == \
         (True, False)
     assert policy.check({'Authorization': 'Bearer nope'}, '') == \
         (False, False)

@@ -291,6 +291,31 @@ def test_non_loopback_bind_without_token_is_refused(tmp_path):
         server.stop()
 
 
+def test_loopback_bind_without_the_token_is_refused(tmp_path):
+    # Any local user can reach 127.0.0.1: the log is not theirs to read.
+    server, policy = _token_server(tmp_path, '127.0.0.1')
+    try:
+        assert policy.generated and len(policy.token) >= 32
+        port = server.server_address[1]
+        for url in ('/', '/api/flows', '/events', '/api/flows?token=x'):
+            assert _get(server, url, {
+                'Host': '127.0.0.1:%d' % port})[0] == 401, url
+        assert _get(server, '/api/flows', {
+            'Authorization': 'Bearer ' + policy.token})[0] == 200
+    finally:
+        server.stop()
+
+
+def test_no_token_on_loopback_serves_without_one(tmp_path):
+    path, _unused = _log(tmp_path)
+    policy = access_module.Access.for_bind('127.0.0.1', 0, no_token=True)
+    server = _start(path, policy)
+    try:
+        assert _get(server, '/api/flows')[0] == 200
+    finally:
+        server.stop()
+
+
 def test_token_in_the_address_becomes_a_cookie(tmp_path):
     server, policy = _token_server(tmp_path, '192.0.2.10')
     try:
