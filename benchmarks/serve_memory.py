@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -62,8 +63,14 @@ def rss_mib(pid):
     return 0.0
 
 
+TOKEN = secrets.token_urlsafe(32)
+AUTHORIZATION = 'Bearer ' + TOKEN
+
+
 def _get(base, path, timeout=60):
-    with urllib.request.urlopen(base + path, timeout=timeout) as response:
+    request = urllib.request.Request(
+        base + path, headers={'Authorization': AUTHORIZATION})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.read()
 
 
@@ -71,7 +78,8 @@ def _start(path):
     process = subprocess.Popen(
         [sys.executable, '-m', 'requestshook.cmd.main', 'serve', '--log',
          path, '--bind', '127.0.0.1:0'], stdout=subprocess.PIPE,
-        cwd=os.path.dirname(HERE))
+        cwd=os.path.dirname(HERE),
+        env=dict(os.environ, REQUESTSHOOK_SERVE_TOKEN=TOKEN))
     line = process.stdout.readline().decode()
     match = re.search(r'(http://127\.0\.0\.1:\d+/)', line)
     if not match:
@@ -84,7 +92,8 @@ def _sse(base):
     """An event stream held open while serving (the page's)."""
     parts = urllib.parse.urlsplit(base)
     sock = socket.create_connection((parts.hostname, parts.port))
-    sock.sendall(b'GET /events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n')
+    sock.sendall(('GET /events HTTP/1.0\r\nHost: 127.0.0.1\r\n'
+                  'Authorization: %s\r\n\r\n' % AUTHORIZATION).encode())
     sock.settimeout(0.01)
     return sock
 

@@ -82,7 +82,7 @@ def test_non_loopback_bind_without_token_is_refused(tmp_path):
     result = json.loads(done.stdout.decode().splitlines()[-1])
     assert result['printed'][0].startswith(
         'requestshook: serving http://%s:8765/?token=' % ADDRESS)
-    assert 'not loopback' in result['printed'][1]
+    assert 'a token made for this run' in result['printed'][1]
     assert result['without'] == 401
     assert result['wrong'] == 401
     assert result['with'] == 200

@@ -94,7 +94,9 @@ def _start_serve(log_path):
          '--log', str(log_path), '--bind', '127.0.0.1:0'],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     line = process.stdout.readline().decode()
-    match = re.search(r'serving (http://127\.0\.0\.1:\d+/)', line)
+    # The address printed holds the token made for the run.
+    match = re.search(r'serving (http://127\.0\.0\.1:\d+/\?token=\S+)',
+                      line)
     if not match:
         process.kill()
         _out, err = process.communicate(timeout=10)
@@ -155,7 +157,10 @@ def test_live_list_flow_page_arrow_body_and_request_id(tmp_path):
 
 
 def _exercise(page, url, log_path, go_path, writer):
+    base = url.split('?')[0]
     page.goto(url)
+    # The token moved to a cookie: out of the address bar, still sent.
+    assert page.url == base
     page.wait_for_selector('body[data-state="listed"][data-live="yes"]')
     rows = page.locator('#flows tbody tr')
     assert rows.count() == 1
@@ -204,7 +209,7 @@ def _exercise(page, url, log_path, go_path, writer):
 
     # Find the first flow by a request id a service logged.
     trace, request_id = _request_id(log_path, '/v2/images')
-    page.goto(url + '#/')
+    page.goto(base + '#/')
     page.wait_for_selector('body[data-state="listed"]')
     page.fill('#find-id', request_id.upper())
     page.click('#find button')
