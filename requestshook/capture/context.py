@@ -114,3 +114,16 @@ def root_trace(one_trace=False):
     if one_trace:
         return _process_trace.get()
     return event.new_id()
+
+
+def caller_ids(one_trace, own_name):
+    """``(trace, parent, caller)`` of a call this process makes now.
+
+    Inside the hop being served: its trace, its id as the parent and its
+    service as the caller.  Outside any: a root call (see
+    :func:`root_trace`), named ``own_name()``.
+    """
+    hop = current()
+    if hop is not None:
+        return hop.trace, hop.hop_id, hop.service
+    return root_trace(one_trace), None, own_name()

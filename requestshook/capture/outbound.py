@@ -246,15 +246,10 @@ class OutboundCall(object):
         self.recorder = recorder
         self.request = request
         self.started = time.monotonic()
-        hop = context.current()
-        if hop is not None:
-            self.trace, self.parent, self.caller = (hop.trace, hop.hop_id,
-                                                    hop.service)
-        else:
-            self.trace = context.root_trace(_settings.one_trace)
-            self.parent = None
-            self.caller = (_settings.service_name or recorder.service_name
-                           or _process_name())
+        self.trace, self.parent, self.caller = context.caller_ids(
+            _settings.one_trace,
+            lambda: (_settings.service_name or recorder.service_name
+                     or _process_name()))
         self.hop_id = event.new_id()
         self.method = request.method
         self.url = request.url

@@ -46,14 +46,8 @@ class ClientMessage(object):
                  wait_for_reply):
         self.recorder = recorder
         self.started = time.monotonic()
-        hop = context.current()
-        if hop is not None:
-            self.trace, self.parent, self.caller = (hop.trace, hop.hop_id,
-                                                    hop.service)
-        else:
-            self.trace = context.root_trace(rpc.one_trace())
-            self.parent = None
-            self.caller = rpc.own_service_name(recorder)
+        self.trace, self.parent, self.caller = context.caller_ids(
+            rpc.one_trace(), lambda: rpc.own_service_name(recorder))
         self.hop_id = event.new_id()
         self.kind = rpc.CALL if wait_for_reply else rpc.CAST
         conf = getattr(transport, 'conf', None)
