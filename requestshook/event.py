@@ -470,9 +470,20 @@ def _fast_encode(event, verified):
     except TypeError:   # lone surrogates, keys not text, ints past 64 bits
         return None
     # null is None, or a non-finite float that must be written otherwise.
-    if b'null' in line and not _json_types_only(event, verified):
+    # When the line holds no more "null" than the event has None fields,
+    # every null is one of those (a text holding "null" only adds some).
+    if b'null' in line and line.count(b'null') != _top_level_nones(event) \
+            and not _json_types_only(event, verified):
         return None
     return line
+
+
+def _top_level_nones(event):
+    count = 0
+    for value in event.values():
+        if value is None:
+            count += 1
+    return count
 
 
 def encode(event, verified=()):

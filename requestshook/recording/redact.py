@@ -81,6 +81,8 @@ _SECRET_PAYLOAD_URL = re.compile(
     r'^(?:[a-z][a-z0-9+.-]*://[^/]*)?[^?#]*/secrets/[^/?#]+(?:/payload)?/?'
     r'(?:[?#]|$)', re.I)
 SECRET_PAYLOAD_REASON = 'a barbican secret payload'
+# Redacted URLs kept, by URL.
+_URLS_KEPT = 1024
 
 
 def _conceal_credentials(value):
@@ -125,6 +127,7 @@ class Redactor(redact_json.JsonWalker):
         # "password" covers "auth_password" and "ipmi_password".
         self._suffixes = tuple('_' + key for key in self.body_keys)
         self._kinds = {}
+        self._urls = {}
         kept = set(redact_keys.normal_names(unredacted_body_keys))
         text_keys = set(self.body_keys) | set(
             param for param in URL_SECRET_PARAMS if param not in kept)
@@ -150,20 +153,17 @@ class Redactor(redact_json.JsonWalker):
         """The redacted event as one log line (:func:`event.encode`).
 
         The fast path for the log writer: the event is redacted as
-        :meth:`redact_event` does and encoded once.  The keys of JSON
-        bodies are looked up in a set and a string is scrubbed only when
-        it holds what a secret's key needs around it (``=``, ``:``,
-        ``%``, ``<``).  A JSON body too long to walk
-        (:data:`WALK_BUDGET`) is redacted as text only when the encoded
-        line, after its ``body``, shows one of the keys or something a
-        string may hide a secret in; else it stays as it is.
+        :meth:`redact_event` does, in one pass, and encoded once.  The
+        keys of JSON bodies are looked up in a set and a string is
+        scrubbed only when it holds what a secret's key needs around it
+        (``=``, ``:``, ``%``, ``<``).  A JSON body too long to walk
+        (:data:`WALK_BUDGET`) is redacted as text only when its JSON text
+        shows one of the keys or something a string may hide a secret
+        in; else it stays as it is.
         """
-        cheap = self.redact_event(event, walk_json=False)
-        if not self._json_bodies(cheap):
-            return event_format.encode(cheap)
-        full, walked = self._walk_json_bodies(cheap)
+        redacted, walked = self._redacted(event, True, False)
         # The walk leaves no NaN or infinity in what it walked.
-        return event_format.encode(full, verified=walked)
+        return event_format.encode(redacted, verified=walked)
 
     def _may_hold_secret(self, lowered, start):
         return bool(redact_keys.holds_any(lowered, self._line_anchors, start)
@@ -173,41 +173,6 @@ class Redactor(redact_json.JsonWalker):
                         and lowered.find(b'://', start) >= 0)
                     or lowered.find(b'<input', start) >= 0
                     or lowered.find(b'assertion', start) >= 0)
-
-    def _walk_json_bodies(self, event):
-        # redact_event(event) for an event redact_event(...,
-        # walk_json=False) made, and the fields walked whole.  A body
-        # too long to walk is scrubbed as its JSON text when that text
-        # shows a key or what a string may hide a secret in, else kept;
-        # either way it is not walked twice.
-        changes = {}
-        walked = []
-        for field in BODY_FIELDS:
-            body = event.get(field)
-            if not isinstance(body, dict) or \
-                    body.get('kind') != event_format.BODY_JSON:
-                continue
-            data = body.get('data')
-            try:
-                new = self._walk(data, redact_json.Budget(WALK_BUDGET))
-            except JsonTooLong:
-                text = json.dumps(data, ensure_ascii=False)
-                if self._may_hold_secret(text.encode('utf-8').lower(), 0):
-                    changes[field] = dict(
-                        body, kind=event_format.BODY_TEXT,
-                        data=self.redact_text(text, whole=True),
-                        note=WALKED_AS_TEXT)
-                continue
-            walked.append(field)
-            if new is not data:
-                changes[field] = dict(body, data=new)
-        return (dict(event, **changes) if changes else event), tuple(walked)
-
-    @staticmethod
-    def _json_bodies(event):
-        return tuple(field for field in BODY_FIELDS
-                     if isinstance(event.get(field), dict) and
-                     event[field].get('kind') == event_format.BODY_JSON)
 
     def redact_headers(self, headers):
         """Header pairs with secret values hashed (same list if none).
@@ -294,37 +259,84 @@ class Redactor(redact_json.JsonWalker):
     def redact_event(self, event, walk_json=True):
         """The event with secrets redacted (the same dict if none).
 
-        ``walk_json=False`` leaves the key walk of JSON bodies out (see
-        :meth:`encode`).
+        ``walk_json=False`` leaves the key walk of JSON bodies out.
         """
-        changes = {}
-        for field in URL_FIELDS:
-            text = event.get(field)
-            if text:
-                new_text = self.redact_url(text)
-                if field in TEXT_FIELDS:
-                    new_text = self._redact_string(
-                        new_text, redact_json.Budget(WALK_BUDGET))
-                if new_text != text:
-                    changes[field] = new_text
+        return self._redacted(event, walk_json, True)[0]
+
+    def _redacted(self, event, walk_json, too_long_as_text):
+        # (the redacted event, the body fields walked whole).  A JSON
+        # body too long to walk becomes text when ``too_long_as_text``,
+        # else only when its text may hold a secret.
+        changes = None
+        url = event.get('url')
+        if url:
+            new_url = self._cached_url(url)
+            if new_url is not url:
+                changes = {'url': new_url}
+        text = event.get('error')
+        if text:
+            new_text = self._redact_string(
+                self.redact_url(text), redact_json.Budget(WALK_BUDGET))
+            if new_text != text:
+                changes = dict(changes or (), error=new_text)
         headers = event.get('headers')
         if headers:
             new_headers = self.redact_headers(headers)
             if new_headers is not headers:
-                changes['headers'] = new_headers
-        url = event.get('url')
+                changes = dict(changes or (), headers=new_headers)
         payload = isinstance(url, str) and '/secrets/' in url and \
             _SECRET_PAYLOAD_URL.match(url)
+        walked = ()
         for field in BODY_FIELDS:
             body = event.get(field)
-            if body:
-                new_body = self._secret_payload(body) if payload else body
-                new_body = self.redact_body(new_body, walk_json)
-                if new_body is not body:
-                    changes[field] = new_body
+            if not body:
+                continue
+            new_body = self._secret_payload(body) if payload else body
+            if walk_json and new_body.__class__ is dict and \
+                    new_body.get('kind') == event_format.BODY_JSON:
+                new_body, whole = self._walked_json(new_body,
+                                                    too_long_as_text)
+                if whole:
+                    walked += (field,)
+            else:
+                new_body = self.redact_body(new_body, False)
+            if new_body is not body:
+                changes = dict(changes or (), **{field: new_body})
         if not changes:
-            return event
-        return dict(event, **changes)
+            return event, walked
+        return dict(event, **changes), walked
+
+    def _walked_json(self, body, too_long_as_text):
+        # (the JSON body record redacted, whether it was walked whole).
+        original = body.get('data')
+        data = self._redact_keystone_token(original)
+        try:
+            new = self._walk(data, redact_json.Budget(WALK_BUDGET))
+        except JsonTooLong:
+            text = json.dumps(data, ensure_ascii=False)
+            if too_long_as_text or self._may_hold_secret(
+                    text.encode('utf-8').lower(), 0):
+                return dict(body, kind=event_format.BODY_TEXT,
+                            data=self.redact_text(text, whole=True),
+                            note=WALKED_AS_TEXT), False
+            return (body if data is original else dict(body, data=data),
+                    False)
+        if new is original:
+            return body, True
+        return dict(body, data=new), True
+
+    def _cached_url(self, url):
+        # The request and response events of a call, and the calls to
+        # one resource, share their URL.
+        if url.__class__ is not str:
+            return self.redact_url(url)
+        new = self._urls.get(url)
+        if new is None:
+            new = self.redact_url(url)
+            if len(self._urls) >= _URLS_KEPT:
+                self._urls.clear()
+            self._urls[url] = new
+        return new
 
 
 def for_settings(settings):
