@@ -85,6 +85,21 @@ SECRET_PAYLOAD_REASON = 'a barbican secret payload'
 _URLS_KEPT = 1024
 
 
+# UTF-8 of the characters whose lowercase holds ASCII letters (U+0130
+# lowers to "i" and a dot, the Kelvin sign U+212A to "k"): bytes.lower()
+# keeps them, the text scrubber reads them as the letters.  The unit
+# tests check that no other character does.
+LOWERING_TO_ASCII = ('\u0130', '\u212a')
+_LOWERING_TO_ASCII = tuple(char.encode('utf-8') for char in LOWERING_TO_ASCII)
+
+
+def _lowers_to_ascii(lowered, start):
+    for encoded in _LOWERING_TO_ASCII:
+        if lowered.find(encoded, start) >= 0:
+            return True
+    return False
+
+
 def _conceal_credentials(value):
     # Authorization: the scheme stays; "Bearer <token>" hashes as the token.
     scheme, space, credentials = value.partition(' ')
@@ -135,9 +150,8 @@ class Redactor(redact_json.JsonWalker):
             text_keys, self._is_secret_param, hash_value)
         # What, in a lowered log line, sends a JSON body to the key walk:
         # every key holds one of these.
-        self._line_anchors = tuple(
-            anchor.encode('utf-8') for anchor in redact_keys.anchors(
-                text_keys))
+        self._line_anchor_search = redact_keys.anchor_pattern(
+            redact_keys.anchors(text_keys), as_bytes=True).search
 
     def is_secret_key(self, key):
         """True for a listed key, any case, also as a ``_`` suffix."""
@@ -166,13 +180,14 @@ class Redactor(redact_json.JsonWalker):
         return event_format.encode(redacted, verified=walked)
 
     def _may_hold_secret(self, lowered, start):
-        return bool(redact_keys.holds_any(lowered, self._line_anchors, start)
+        return bool(self._line_anchor_search(lowered, start)
                     or lowered.find(b'%', start) >= 0
                     or lowered.find(b'\\\\u', start) >= 0
                     or (lowered.find(b'@', start) >= 0
                         and lowered.find(b'://', start) >= 0)
                     or lowered.find(b'<input', start) >= 0
-                    or lowered.find(b'assertion', start) >= 0)
+                    or lowered.find(b'assertion', start) >= 0
+                    or _lowers_to_ascii(lowered, start))
 
     def redact_headers(self, headers):
         """Header pairs with secret values hashed (same list if none).

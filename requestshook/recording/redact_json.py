@@ -98,14 +98,6 @@ def hash_path_tokens(text):
     return _PATH_TOKEN.sub(_hash_path_token, text)
 
 
-def _plain_string(text):
-    # A string of 4 characters or more that Redactor._redact_string
-    # surely returns as it is (see TextScrubber.may_hold_secret).
-    return len(text) > 3 and '=' not in text and ':' not in text and \
-        '%' not in text and '<' not in text and \
-        PATH_TOKEN_SEGMENT not in text
-
-
 class JsonWalker(object):
     """The JSON half of :class:`redact.Redactor`.
 
@@ -145,73 +137,88 @@ class JsonWalker(object):
         if depth > event_format.MAX_JSON_DEPTH:
             return MASK if isinstance(value, (dict, list)) else value
         if isinstance(value, dict):
-            changed = None
-            kinds = self._kinds
-            for key, item in value.items():
-                budget.left -= 1        # budget.spend(), inlined
-                if budget.left < 0:
-                    raise JsonTooLong()
-                if item is None:
-                    continue
-                kind = kinds.get(key)
-                if kind is None:
-                    kind = self._key_kind(key)
-                if isinstance(item, (dict, list)):
-                    new = self._walk(
-                        item, budget,
-                        kind != _PLAIN and isinstance(item, list),
-                        kind == _TOKEN, depth + 1)
-                elif kind == _TOKEN and item.__class__ is str:
-                    new = hash_value(item)
-                elif kind != _PLAIN:
-                    new = MASK
-                elif token and key == 'id' and item.__class__ is str:
-                    new = hash_value(item)
-                elif item.__class__ is str:
-                    if _plain_string(item):     # _redact_string, inlined
-                        budget.left -= 1
-                        if budget.left < 0:
-                            raise JsonTooLong()
+            return self._walk_object(value, budget, token, depth)
+        if isinstance(value, list):
+            return self._walk_array(value, budget, secret, depth)
+        return value
+
+    # The budget is spent per container (a value counts 1) and per string
+    # (1 more), and checked after each container: what a walk costs is
+    # the same, its check done once per container.
+
+    def _walk_object(self, value, budget, token, depth):
+        budget.spend(len(value))
+        changed = None
+        kinds = self._kinds
+        strings = 0
+        for key, item in value.items():
+            kind = kinds.get(key)
+            if kind is None:
+                kind = self._key_kind(key)
+            cls = item.__class__
+            if kind == _PLAIN:
+                if cls is str:
+                    if token and key == 'id':
+                        new = hash_value(item)
+                    elif len(item) > 3 and '=' not in item and \
+                            ':' not in item and '%' not in item and \
+                            '<' not in item and \
+                            PATH_TOKEN_SEGMENT not in item:
+                        strings += 1    # surely no secret: see _redact_string
                         continue
-                    new = self._redact_string(item, budget)
-                elif item.__class__ is float and item - item != 0.0:
+                    else:
+                        new = self._redact_string(item, budget)
+                elif cls is dict or cls is list or \
+                        isinstance(item, (dict, list)):
+                    new = self._walk(item, budget, False, False, depth + 1)
+                elif cls is float and item - item != 0.0:
                     new = repr(item)    # as event.encode writes it
                 else:
                     continue
-                if new is not item:
-                    if changed is None:
-                        changed = dict(value)
-                    changed[key] = new
-            return value if changed is None else changed
-        if isinstance(value, list):
-            changed = None
-            for index, item in enumerate(value):
-                budget.left -= 1
-                if budget.left < 0:
-                    raise JsonTooLong()
-                if isinstance(item, (dict, list)):
-                    new = self._walk(item, budget,
-                                     secret and isinstance(item, list),
-                                     False, depth + 1)
-                elif secret and item is not None:
-                    new = MASK
-                elif item.__class__ is str:
-                    if _plain_string(item):
-                        budget.left -= 1
-                        if budget.left < 0:
-                            raise JsonTooLong()
-                        continue
-                    new = self._redact_string(item, budget)
-                elif item.__class__ is float and item - item != 0.0:
-                    new = repr(item)
-                else:
+            elif item is None:
+                continue
+            elif isinstance(item, (dict, list)):
+                new = self._walk(item, budget, isinstance(item, list),
+                                 kind == _TOKEN, depth + 1)
+            elif kind == _TOKEN and cls is str:
+                new = hash_value(item)
+            else:
+                new = MASK
+            if new is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = new
+        budget.spend(strings)
+        return value if changed is None else changed
+
+    def _walk_array(self, value, budget, secret, depth):
+        budget.spend(len(value))
+        changed = None
+        strings = 0
+        for index, item in enumerate(value):
+            cls = item.__class__
+            if cls is str and not secret:
+                if len(item) > 3 and '=' not in item and \
+                        ':' not in item and '%' not in item and \
+                        '<' not in item and PATH_TOKEN_SEGMENT not in item:
+                    strings += 1
                     continue
-                if new is not item:
-                    if changed is None:
-                        changed = list(value)
-                    changed[index] = new
-            return value if changed is None else changed
-        return value
+                new = self._redact_string(item, budget)
+            elif cls is dict or cls is list or isinstance(item, (dict, list)):
+                new = self._walk(item, budget, secret and isinstance(
+                    item, list), False, depth + 1)
+            elif secret and item is not None:
+                new = MASK
+            elif cls is float and item - item != 0.0:
+                new = repr(item)
+            else:
+                continue
+            if new is not item:
+                if changed is None:
+                    changed = list(value)
+                changed[index] = new
+        budget.spend(strings)
+        return value if changed is None else changed
 
     def _redact_string(self, text, budget):
         # JSON, a query or YAML inside a JSON string.

@@ -119,12 +119,17 @@ def anchors(words):
         other != anchor and other in anchor for other in found)))
 
 
-def holds_any(text, substrings, start=0):
-    """True when ``text`` holds one of ``substrings`` from ``start``."""
-    for substring in substrings:
-        if text.find(substring, start) >= 0:
-            return True
-    return False
+def anchor_pattern(anchors, as_bytes=False):
+    """A compiled search for any of ``anchors`` (of :func:`anchors`).
+
+    One pass of the regular expression engine over the text, faster than
+    a substring search per anchor from a dozen anchors on.
+    """
+    alternatives = '|'.join(re.escape(anchor) for anchor in anchors) \
+        or '(?!)'
+    if as_bytes:
+        return re.compile(alternatives.encode('utf-8'))
+    return re.compile(alternatives)
 
 
 def trie_pattern(words, boundary=None):

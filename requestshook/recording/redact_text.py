@@ -183,19 +183,24 @@ class TextScrubber(object):
             'KEYS', redact_keys.trie_pattern(keys)))
         # Every key holds one of these: no anchor, no key.
         self._anchors = redact_keys.anchors(keys)
+        self._anchor_search = redact_keys.anchor_pattern(
+            self._anchors).search
 
     def may_hold_secret(self, text):
         """False when :meth:`scrub_text` surely finds nothing in ``text``.
 
-        Every secret it finds is in a text holding a key, a percent or
-        ``\\u`` escape, ``://`` or ``<``; every key it masks a value of
-        is followed by ``=``, ``:``, ``%3d`` or ``>`` (after a ``<``).
+        The conditions of the passes of :meth:`scrub_text`: every secret
+        it finds is in a text holding a key, a percent or ``\\u`` escape,
+        ``://`` and ``@``, ``<input`` or ``assertion``; every key it masks
+        a value of is followed by ``=``, ``:``, ``%3d`` or ``>`` (after a
+        ``<``).
         """
         if not self.may_hold_delimited(text):
             return False
-        low = text.lower()
-        return bool('%' in low or '\\u' in low or '://' in low or
-                    '<' in low or redact_keys.holds_any(low, self._anchors))
+        low = lower_same_length(text)
+        return bool('%' in low or '\\u' in low or
+                    ('://' in low and '@' in low) or '<input' in low or
+                    'assertion' in low or self._anchor_search(low))
 
     @staticmethod
     def may_hold_delimited(text):
@@ -218,7 +223,7 @@ class TextScrubber(object):
         spans = _Spans()
         try:
             # Each match of these holds a key, so one of the anchors.
-            if redact_keys.holds_any(low, self._anchors):
+            if self._anchor_search(low):
                 self._keys(self._text_keys, text, low, spans, whole)
                 if '%3d' in low:
                     self._keys(self._encoded_keys, text, low, spans, whole)

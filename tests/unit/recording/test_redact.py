@@ -513,3 +513,31 @@ def test_bearer_token_follows_the_issued_one(redactor):
     issued = redactor.redact_json({'access_token': TOKEN})['access_token']
     used = redactor.redact_headers([['Authorization', 'Bearer ' + TOKEN]])
     assert used[0][1] == 'Bearer ' + issued
+
+
+@pytest.mark.parametrize('sign', ['\u212a', '\u0130'])
+def test_too_long_body_with_a_key_spelled_with_a_sign_that_lowers_to_ascii(
+        redactor, sign):
+    # The Kelvin sign lowers to "k", the dotted capital I to "i": the text
+    # scrubber reads "\u212aey=" as "key=", so the check that lets a
+    # body too long to walk stay as it is must see it too.
+    name = 'auth_\u212aey' if sign == '\u212a' else 's\u0130gnature'
+    data = {'images': [{'id': 'x%d' % n} for n in range(redact.WALK_BUDGET)],
+            'conf': '%s=zq9hidden' % name}
+    line = redactor.encode(_event(body=_json_body(data)))
+    assert 'zq9hidden' not in line.decode('utf-8')
+
+
+def test_the_characters_lowering_to_ascii_are_all_listed():
+    found = [chr(code) for code in range(128, 0x110000)
+             if not 0xd800 <= code < 0xe000 and
+             any(ord(char) < 128 for char in chr(code).lower())]
+    assert sorted(found) == sorted(redact.LOWERING_TO_ASCII)
+
+
+@pytest.mark.parametrize('name', ['s\u0130gnature', 'auth_\u212aey'])
+def test_a_string_with_a_key_spelled_with_a_sign_that_lowers_to_ascii(
+        redactor, name):
+    line = redactor.encode(_event(body=_json_body(
+        {'conf': '%s=zq9hidden' % name})))
+    assert 'zq9hidden' not in line.decode('utf-8')
