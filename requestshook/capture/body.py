@@ -20,8 +20,9 @@ A body is never buffered to be logged: :class:`BodyHead` keeps the first
 through unchanged and feed a :class:`BodyHead` on the way.
 """
 
-from requestshook import event
+from requestshook.capture import context
 from requestshook.capture import mirror
+from requestshook import event
 
 # How an application iterator ended (``ObservedAppIter``'s ``on_done``).
 FINISHED = 'finished'     # iterated to StopIteration, then closed
@@ -67,6 +68,10 @@ class BodyHead(object):
         except Exception:
             pass
 
+    def full(self):
+        """True once the head holds all it may keep: the rest is counted."""
+        return len(self._head) >= self.max_bytes
+
     def skip(self, count):
         """``count`` bytes passed unseen: counted, and the head ends."""
         self.size += count
@@ -96,15 +101,20 @@ class BodyHead(object):
 
 
 class _Reading(object):
-    """Where an observed input stands: what was read, what was fed."""
+    """Where an observed input stands: what was read, what was fed.
 
-    __slots__ = ('stream', 'head', 'position', 'seen')
+    ``counting`` is true while a read need only be counted: the head is
+    full and the stream's next byte is the first not yet seen.
+    """
+
+    __slots__ = ('stream', 'head', 'position', 'seen', 'counting')
 
     def __init__(self, stream, head):
         self.stream = stream
         self.head = head
         self.position = 0     # offset of the stream's next byte
         self.seen = 0         # bytes of the stream fed to the head
+        self.counting = False
 
     def observe(self, data):
         """``data`` was read at ``position``: feed what is new of it."""
@@ -123,6 +133,7 @@ class _Reading(object):
                 data = data[self.seen - start:]
             self.head.feed(data)
             self.seen = self.position
+            self.counting = self.head.full()
         except Exception:
             pass
 
@@ -150,6 +161,7 @@ class _Reading(object):
 
     def moved(self, result, args, kwargs):
         """The stream was seeked: where is it now?"""
+        self.counting = False
         try:
             if isinstance(result, int) and not isinstance(result, bool):
                 self.position = result
@@ -179,6 +191,16 @@ def _size_argument(args, kwargs):
 def _read(self, *args, **kwargs):
     reading = self._requestshook
     data = reading.stream.read(*args, **kwargs)
+    if reading.counting and type(data) is bytes and data and args:
+        # The head is full: a sized read that returned bytes is only
+        # counted (a body of 1 GiB is 16,384 such reads of 64 KiB).
+        size = args[0]
+        if type(size) is int and size >= 0:
+            count = len(data)
+            reading.position += count
+            reading.seen += count
+            reading.head.size += count
+            return data
     reading.observe_read(data, args, kwargs, reads_all=True)
     return data
 
@@ -362,8 +384,14 @@ class ObservedAppIter(object):
         self._head = head
         self._on_done = on_done
         self._scope = scope
+        # A context.Serving scope is entered by setting its hop directly
+        # (half the cost per chunk).
+        self._hop = _hop_of(scope)
         self._position = 0      # chunks of this pass handed out
         self._fed = 0           # chunks fed to the head, over all passes
+        # True while a step need only count its chunk: the head is full,
+        # the chunks are new (first pass) and the scope is known.
+        self._counting = False
         self._exhausted = False
         self._closed = False
         self._done = False
@@ -375,6 +403,8 @@ class ObservedAppIter(object):
             # iterator starts a new pass, whose chunks are not fed again.
             iterator = self._step(self._new_iterator)
             if iterator is not self._iterator:
+                self._fed = max(self._fed, self._position)
+                self._counting = False
                 self._iterator = iterator
                 self._position = 0
                 self._exhausted = False
@@ -400,12 +430,40 @@ class ObservedAppIter(object):
             raise
 
     def __next__(self):
+        if self._counting:
+            # The path of nearly every chunk of a large body (16,384 per
+            # GiB in 64 KiB chunks): the hop set, one step, a count.
+            hop = self._hop
+            token = None if hop is _NO_HOP else context.set_hop(hop)
+            try:
+                try:
+                    chunk = next(self._iterator)
+                finally:
+                    if token is not None:
+                        _leave(token)
+            except BaseException as exc:
+                self._stopped(exc)
+                raise
+            self._position += 1
+            if type(chunk) is bytes:
+                self._head.size += len(chunk)
+            else:
+                self._head.feed(chunk)
+            return chunk
         chunk = self._step(self._next_chunk)
         self._position += 1
         if self._position > self._fed:
             self._fed = self._position
             self._head.feed(chunk)
+            self._counting = (self._hop is not _OTHER_SCOPE and
+                              self._head.full())
         return chunk
+
+    def _stopped(self, exc):
+        if isinstance(exc, StopIteration):
+            self._exhausted = True
+        else:
+            self._finish(RAISED, exc)
 
     def close(self):
         if self._closed:
@@ -426,6 +484,28 @@ class ObservedAppIter(object):
             return
         self._done = True
         self._on_done(how, exc)
+
+
+_NO_HOP = object()
+_OTHER_SCOPE = object()
+
+
+def _hop_of(scope):
+    """The hop a scope sets: _NO_HOP for none, _OTHER_SCOPE if unknown."""
+    if scope is NO_SCOPE:
+        return _NO_HOP
+    if type(scope) is context.Serving:
+        return scope.hop
+    return _OTHER_SCOPE
+
+
+def _leave(token):
+    """Undo ``context.set_hop`` as ``context.Serving`` does."""
+    try:
+        context.reset(token)
+    except ValueError:
+        # Set in another context (another greenthread); leave ours.
+        context.set_hop(None)
 
 
 class ObservedList(list):
