@@ -200,6 +200,24 @@ def is_text_type(content_type):
                          'application/x-www-form-urlencoded'))
 
 
+# Content type -> (JSON?, JSON or text?), for the last types seen.
+_type_kinds = {}
+_TYPE_KINDS_KEPT = 256
+
+
+def _type_kind(content_type):
+    kind = _type_kinds.get(content_type) \
+        if content_type.__class__ in (str, type(None)) else None
+    if kind is None:
+        json_type = is_json_type(content_type)
+        kind = (json_type, json_type or is_text_type(content_type))
+        if content_type.__class__ in (str, type(None)):
+            if len(_type_kinds) >= _TYPE_KINDS_KEPT:
+                _type_kinds.clear()
+            _type_kinds[content_type] = kind
+    return kind
+
+
 def body_record(head, size, content_type=None, truncated=None,
                 _decode=True):
     """Describe a body from the bytes kept of it.
@@ -223,7 +241,7 @@ def body_record(head, size, content_type=None, truncated=None,
         record['kind'] = BODY_EMPTY
         record['data'] = None
         return record
-    textual = is_json_type(content_type) or is_text_type(content_type)
+    json_type, textual = _type_kind(content_type)
     if _decode and (textual or not content_type):
         decoded = _decompressed(head, truncated)
         if decoded is not None:
@@ -231,7 +249,7 @@ def body_record(head, size, content_type=None, truncated=None,
             record = body_record(data, size, content_type, cut, False)
             record['encoding'] = encoding
             return record
-    if not truncated and (is_json_type(content_type) or not content_type):
+    if not truncated and (json_type or not content_type):
         data = parse_json(head)
         if data is not NOT_JSON:
             record['data'] = data
@@ -340,39 +358,45 @@ def parse_json(raw):
     parsed either (the C decoder would raise ``RecursionError`` first
     and walking it could exhaust a service's stack).
     """
-    data = _fast_loads(raw)
+    data, openers = _fast_loads(raw)
     if data is NOT_JSON:
         try:
             data = json.loads(raw, parse_constant=_refuse_constant,
                               parse_float=_finite_float)
         except (ValueError, RecursionError):
             return NOT_JSON
-    openers = raw.count(b'[' if isinstance(raw, bytes) else '[') + \
-        raw.count(b'{' if isinstance(raw, bytes) else '{')
+    if openers is None:
+        openers = raw.count(b'[' if isinstance(raw, bytes) else '[') + \
+            raw.count(b'{' if isinstance(raw, bytes) else '{')
     if openers > MAX_JSON_DEPTH and isinstance(data, (dict, list)) and \
             _deeper_than(data, MAX_JSON_DEPTH):
         return NOT_JSON
     return data
 
 
-# Every digit as "0": a run of 19 of them may be an integer orjson would
-# turn into a float (beyond 64 bits); the standard library keeps it.
-_DIGITS_AS_ZERO = bytes.maketrans(b'0123456789', b'0' * 10)
+# Every digit as "0" (a run of 19 of them may be an integer orjson would
+# turn into a float, beyond 64 bits; the standard library keeps it) and
+# "{" as "[" (the count of both tells whether the text may nest deep).
+_SCAN_TABLE = bytes.maketrans(b'0123456789{', b'0000000000[')
 _LONG_NUMBER = b'0' * 19
 
 
 def _fast_loads(raw):
+    # (orjson's value or NOT_JSON, the count of "[" and "{" or None).
     # orjson refuses what the standard library would refuse here (NaN,
     # Infinity, 1e400, control characters) and more (other encodings
     # than UTF-8, lone surrogates, deep nesting): those texts, and long
     # integers, go to the standard library, whose answer stands.
-    if _orjson is None or raw.__class__ is not bytes or \
-            _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO):
-        return NOT_JSON
+    if _orjson is None or raw.__class__ is not bytes:
+        return NOT_JSON, None
+    scanned = raw.translate(_SCAN_TABLE)
+    openers = scanned.count(b'[')
+    if _LONG_NUMBER in scanned:
+        return NOT_JSON, openers
     try:
-        return _orjson.loads(raw)
+        return _orjson.loads(raw), openers
     except (ValueError, RecursionError):
-        return NOT_JSON
+        return NOT_JSON, openers
 
 
 def _decode_cut_utf8(head):

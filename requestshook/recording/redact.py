@@ -81,8 +81,10 @@ _SECRET_PAYLOAD_URL = re.compile(
     r'^(?:[a-z][a-z0-9+.-]*://[^/]*)?[^?#]*/secrets/[^/?#]+(?:/payload)?/?'
     r'(?:[?#]|$)', re.I)
 SECRET_PAYLOAD_REASON = 'a barbican secret payload'
-# Redacted URLs kept, by URL.
+# Redacted URLs kept, by URL; header kinds kept, by name as sent.
 _URLS_KEPT = 1024
+_HEADER_NAMES_KEPT = 1024
+_UNSEEN = object()
 
 
 # UTF-8 of the characters whose lowercase holds ASCII letters (U+0130
@@ -142,6 +144,7 @@ class Redactor(redact_json.JsonWalker):
         # "password" covers "auth_password" and "ipmi_password".
         self._suffixes = tuple('_' + key for key in self.body_keys)
         self._kinds = {}
+        self._kinds_by_name = {}
         self._urls = {}
         kept = set(redact_keys.normal_names(unredacted_body_keys))
         text_keys = set(self.body_keys) | set(
@@ -198,11 +201,13 @@ class Redactor(redact_json.JsonWalker):
         if not headers:
             return headers
         redacted = None
+        kinds = self._kinds_by_name
         for index, pair in enumerate(headers):
             name = pair[0]
-            if name.__class__ is not str:
-                name = _text(name)
-            kind = self._header_kinds.get(name.lower())
+            kind = kinds.get(name, _UNSEEN) if name.__class__ is str \
+                else _UNSEEN
+            if kind is _UNSEEN:
+                kind = self._header_kind(name)
             if kind is None:
                 continue
             if kind == _HASHED:
@@ -219,6 +224,16 @@ class Redactor(redact_json.JsonWalker):
                 redacted = [list(item) for item in headers]
             redacted[index] = [pair[0], new]
         return headers if redacted is None else redacted
+
+    def _header_kind(self, name):
+        # The kind of a header name as sent; text names are kept.
+        text = name if name.__class__ is str else _text(name)
+        kind = self._header_kinds.get(text.lower())
+        if name.__class__ is str:
+            if len(self._kinds_by_name) >= _HEADER_NAMES_KEPT:
+                self._kinds_by_name.clear()
+            self._kinds_by_name[name] = kind
+        return kind
 
     def redact_url(self, text):
         """A URL (or a text holding URLs) without its credentials.
