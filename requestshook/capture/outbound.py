@@ -45,6 +45,7 @@ from requestshook import event
 from requestshook.capture import identity
 from requestshook.capture import outbound_response
 from requestshook.recording import report
+from requestshook.recording import servicemap
 from requestshook.capture import trust
 from requestshook import w3c
 
@@ -170,6 +171,13 @@ def _patch_adapters(module):
     # unless one of the layers is ours.
     if _is_ours(module.HTTPAdapter.__dict__.get('send')):
         return
+    try:
+        import requests.structures
+        import urllib3
+        outbound_response.know_header_types(
+            requests.structures.CaseInsensitiveDict, urllib3.HTTPHeaderDict)
+    except Exception as exc:
+        _internal_failure('header types', exc)
     wrapt.wrap_function_wrapper(module, 'HTTPAdapter.send', _send)
 
 
@@ -239,55 +247,135 @@ def _describe(exc):
     return '%s: %s' % (name, text) if text else name
 
 
+# Lowered as requests' CaseInsensitiveDict keys them: the headers the hook
+# removes when the request it is given still carries them.
+_PARENT_KEY = event.HEADER_PARENT_ID.lower()
+_HMAC_KEY = trust.HEADER_HMAC.lower()
+
+
+def _drop_header(headers, name, lowered):
+    store = getattr(headers, '_store', None)
+    if isinstance(store, dict) and lowered not in store:
+        return
+    headers.pop(name, None)
+
+
+class _Callees(object):
+    """``recorder.callee_for_url``, remembered per URL origin and prefix.
+
+    The url_map names a URL's service from its scheme, host, port and a
+    path prefix matched on segment boundaries: URLs alike up to their
+    first N path segments, N the most an entry's path has, get the same
+    name.  Remembered per settings snapshot; a recorder without
+    ``settings.url_map`` is asked every time.
+    """
+
+    LIMIT = 1024
+
+    def __init__(self):
+        # (settings, path segments that matter or None, {key: name})
+        self._state = (None, None, {})
+
+    def callee(self, recorder, url, parts):
+        url_map = getattr(getattr(recorder, 'settings', None), 'url_map',
+                          None)
+        if url_map is None:
+            return recorder.callee_for_url(url)
+        settings, depth, names = self._state
+        if settings is not recorder.settings or settings is None:
+            settings = recorder.settings
+            depth = self._depth(url_map)
+            names = {}
+            self._state = (settings, depth, names)
+        if depth is None:
+            return recorder.callee_for_url(url)
+        path = parts.path or '/'
+        if depth:
+            path = '/'.join(path.split('/', depth + 1)[:depth + 1])
+        else:
+            path = ''
+        key = (parts.scheme, parts.netloc, path)
+        name = names.get(key)
+        if name is None:
+            name = recorder.callee_for_url(url)
+            if len(names) >= self.LIMIT:
+                names.clear()
+            names[key] = name
+        return name
+
+    @staticmethod
+    def _depth(url_map):
+        try:
+            depth = 0
+            for text in url_map:
+                path = servicemap.parse_entry(text).path
+                if path:
+                    depth = max(depth, path.count('/'))
+            return depth
+        except Exception:
+            return None     # the recorder kept another map: no shortcut
+
+
+_callees = _Callees()
+
+
+def _own_name(recorder):
+    return (_settings.service_name or recorder.service_name
+            or _process_name())
+
+
 class OutboundCall(object):
     """One call python-requests sends: ids, headers, observed bodies."""
+
+    __slots__ = ('recorder', 'request', 'started', 'trace', 'parent',
+                 'caller', 'hop_id', 'method', 'url', 'callee', 'recorded',
+                 '_original_body', '_body_replaced', '_request_head',
+                 '_done', '_opened', '_max_bytes')
 
     def __init__(self, recorder, request):
         self.recorder = recorder
         self.request = request
         self.started = time.monotonic()
-        self.trace, self.parent, self.caller = context.caller_ids(
-            _settings.one_trace,
-            lambda: (_settings.service_name or recorder.service_name
-                     or _process_name()))
-        self.hop_id = event.new_id()
-        self.method = request.method
-        self.url = request.url
-        self.callee = recorder.callee_for_url(self.url)
-        path = urllib.parse.urlsplit(self.url).path
-        self.recorded = recorder.should_record(self.caller, self.callee,
-                                               self.method, path,
-                                               root=self.parent is None)
+        trace, parent, caller = context.caller_ids(
+            _settings.one_trace, lambda: _own_name(recorder))
+        self.trace = trace
+        self.parent = parent
+        self.caller = caller
+        self.hop_id = hop_id = event.new_id()
+        self.method = method = request.method
+        self.url = url = request.url
+        parts = urllib.parse.urlsplit(url)
+        self.callee = callee = _callees.callee(recorder, url, parts)
+        self.recorded = recorder.should_record(
+            caller, callee, method, parts.path, root=parent is None)
         self._original_body = request.body
         self._body_replaced = False
         self._request_head = None
         self._done = False
         headers = request.headers
-        headers[event.HEADER_REQUEST_ID] = self.hop_id
-        headers[event.HEADER_REQUEST_FROM] = self.caller
-        headers[event.HEADER_TRACE_ID] = self.trace
-        if self.parent:
-            headers[event.HEADER_PARENT_ID] = self.parent
+        headers[event.HEADER_REQUEST_ID] = hop_id
+        headers[event.HEADER_REQUEST_FROM] = caller
+        headers[event.HEADER_TRACE_ID] = trace
+        if parent:
+            headers[event.HEADER_PARENT_ID] = parent
         else:
-            headers.pop(event.HEADER_PARENT_ID, None)
+            _drop_header(headers, event.HEADER_PARENT_ID, _PARENT_KEY)
         if _settings.hmac_key:
             headers[trust.HEADER_HMAC] = trust.sign(
-                _settings.hmac_key, self.hop_id, self.caller, self.trace,
-                self.parent)
+                _settings.hmac_key, hop_id, caller, trace, parent)
         else:
-            headers.pop(trust.HEADER_HMAC, None)
+            _drop_header(headers, trust.HEADER_HMAC, _HMAC_KEY)
         if getattr(recorder, 'emit_traceparent', False):
-            headers[w3c.HEADER] = w3c.traceparent(self.trace, self.hop_id)
+            headers[w3c.HEADER] = w3c.traceparent(trace, hop_id)
         # False when recording was switched off before the request event
         # was written: then no closing event is written either.
         self._opened = False
         if self.recorded:
             self._max_bytes = recorder.max_body_bytes
             try:
-                self._opened = emit(self.recorder, event.request_event(
-                    event.CLIENT, self.hop_id, self.trace, self.parent,
-                    self.caller, self.callee, self.method, self.url,
-                    outbound_response.header_pairs(headers),
+                self._opened = emit(recorder, event.request_event(
+                    event.CLIENT, hop_id, trace, parent, caller, callee,
+                    method, url, outbound_response.header_pairs(headers),
                     self._request_body_record()))
             except Exception:
                 # The call goes on unrecorded: with the body it was given.
@@ -302,6 +390,14 @@ class OutboundCall(object):
         content_type = self._content_type(self.request.headers)
         if data is None:
             return event.body_record(b'', 0)
+        kind = data.__class__
+        if kind is bytes or kind is str or kind is bytearray:
+            # The whole body is here: its head is a slice of it.
+            if kind is str:
+                data = data.encode('utf-8', 'surrogatepass')
+            keep = max(0, int(self._max_bytes))
+            head = data[:keep] if len(data) > keep else data
+            return event.body_record(bytes(head), len(data), content_type)
         if isinstance(data, (bytes, bytearray, str)):
             head = body.BodyHead(self._max_bytes)
             head.feed(data)
@@ -370,7 +466,8 @@ class OutboundCall(object):
         if not self._opened:
             return
         try:
-            outbound_response.ResponseObserver(self, response)
+            outbound_response.ResponseObserver(self, response,
+                                               self._max_bytes)
         except Exception as exc:
             _internal_failure('response', exc)
             self._responded_unobserved(response)

@@ -41,11 +41,61 @@ def _text(value):
     return str(value)
 
 
+# The header mappings whose pairs are read from their storage, as their
+# items() would give them, without a Python call per header: requests'
+# CaseInsensitiveDict and urllib3's HTTPHeaderDict (see know_header_types).
+_CASE_INSENSITIVE_DICT = None
+_HTTP_HEADER_DICT = None
+
+
+def know_header_types(case_insensitive_dict, http_header_dict):
+    """Read these two header mappings' pairs from their storage.
+
+    Each type is used only if the pairs so read equal its items() on a
+    sample holding a repeated header; else its items() stay in use.
+    """
+    global _CASE_INSENSITIVE_DICT, _HTTP_HEADER_DICT
+    try:
+        sample = case_insensitive_dict([('A', '1'), ('b', '2')])
+        if _stored_pairs(sample, case_insensitive_dict, None) == \
+                list(sample.items()):
+            _CASE_INSENSITIVE_DICT = case_insensitive_dict
+    except Exception:
+        pass
+    try:
+        sample = http_header_dict([('A', '1'), ('b', '2')])
+        sample.add('a', '3')
+        if _stored_pairs(sample, None, http_header_dict) == \
+                list(sample.items()):
+            _HTTP_HEADER_DICT = http_header_dict
+    except Exception:
+        pass
+
+
+def _stored_pairs(headers, case_insensitive_dict, http_header_dict):
+    kind = headers.__class__
+    if kind is case_insensitive_dict:
+        # {lowered name: (name, value)}
+        return list(headers._store.values())
+    if kind is http_header_dict:
+        # {lowered name: [name, value, value...]}, one pair per value.
+        return [(values[0], value)
+                for values in headers._container.values()
+                for value in values[1:]]
+    return None
+
+
 def header_pairs(headers):
-    items = getattr(headers, 'items', None)
-    if items is None:
-        return []
-    return [(_text(name), _text(value)) for name, value in items()]
+    pairs = _stored_pairs(headers, _CASE_INSENSITIVE_DICT, _HTTP_HEADER_DICT)
+    if pairs is None:
+        items = getattr(headers, 'items', None)
+        if items is None:
+            return []
+        pairs = list(items())
+    for name, value in pairs:
+        if name.__class__ is not str or value.__class__ is not str:
+            return [(_text(name), _text(value)) for name, value in pairs]
+    return pairs
 
 
 def _response_headers(response):
@@ -91,9 +141,11 @@ class ResponseObserver(object):
     been read to its end, or when the response is closed or collected.
     """
 
-    def __init__(self, call, response):
+    __slots__ = ('_call', '_head', '_fields', '_lock', '__weakref__')
+
+    def __init__(self, call, response, max_bytes):
         self._call = call
-        self._head = body.BodyHead(call.recorder.max_body_bytes)
+        self._head = body.BodyHead(max_bytes)
         self._fields = response_fields(response)
         self._lock = threading.Lock()
         raw = response.raw
@@ -223,6 +275,7 @@ class ResponseObserver(object):
                     return
                 call, self._call = self._call, None
             call.responded(self._fields, self._head.record(
-                self._fields[3], self._announced_size(), complete))
+                self._fields[3],
+                None if complete else self._announced_size(), complete))
         except Exception as exc:
             _internal_failure('response event', exc)
