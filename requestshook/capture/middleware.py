@@ -66,26 +66,33 @@ def _internal_failure(where, exc):
         'goes on unrecorded.', where, type(exc).__name__, exc)
 
 
-def _id_from(environ, key):
-    value = environ.get(key)
+def _id_from(value):
     if isinstance(value, str) and _ID.fullmatch(value):
         return value
     return None
 
 
+_NO_CLAIM = (None, None, None, None)
+
+
 def _claimed_ids(environ, hmac_keys):
-    """The caller's ids, each None when absent, junk or not trusted."""
-    ids = {KEY_REQUEST_ID: None, KEY_TRACE_ID: None, KEY_PARENT_ID: None,
-           KEY_REQUEST_FROM: None}
+    """The caller's (request id, trace, parent, name).
+
+    Each is None when absent, junk or not trusted.
+    """
+    request_id = environ.get(KEY_REQUEST_ID)
+    trace = environ.get(KEY_TRACE_ID)
+    parent = environ.get(KEY_PARENT_ID)
+    caller = environ.get(KEY_REQUEST_FROM)
+    if request_id is None and trace is None and parent is None and \
+            caller is None:
+        return _NO_CLAIM
     if hmac_keys and not trust.verify(
-            hmac_keys, environ.get(KEY_HMAC), environ.get(KEY_REQUEST_ID),
-            environ.get(KEY_REQUEST_FROM), environ.get(KEY_TRACE_ID),
-            environ.get(KEY_PARENT_ID)):
-        return ids
-    for key in (KEY_REQUEST_ID, KEY_TRACE_ID, KEY_PARENT_ID):
-        ids[key] = _id_from(environ, key)
-    ids[KEY_REQUEST_FROM] = identity.clean_name(environ.get(KEY_REQUEST_FROM))
-    return ids
+            hmac_keys, environ.get(KEY_HMAC), request_id, caller, trace,
+            parent):
+        return _NO_CLAIM
+    return (_id_from(request_id), _id_from(trace), _id_from(parent),
+            identity.clean_name(caller))
 
 
 _CONTENT_KEYS = ('CONTENT_TYPE', 'CONTENT_LENGTH')
@@ -131,8 +138,21 @@ def _is_chunked(environ):
     return 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
 
 
-def _has_body(environ):
-    return _is_chunked(environ) or _content_length(environ) != 0
+# User-Agent -> caller, for the agents seen last.
+_callers = {}
+_CALLERS_KEPT = 256
+
+
+def _caller_from_user_agent(user_agent):
+    caller = _callers.get(user_agent) if user_agent.__class__ is str \
+        else None
+    if caller is None:
+        caller = identity.caller_from_user_agent(user_agent) or ''
+        if user_agent.__class__ is str:
+            if len(_callers) >= _CALLERS_KEPT:
+                _callers.clear()
+            _callers[user_agent] = caller
+    return caller
 
 
 def _status_code(status):
@@ -153,23 +173,26 @@ def describe(exc):
 class InboundCall(object):
     """One request the filter serves: ids, observed bodies, events."""
 
+    __slots__ = ('recorder', 'started', 'hop_id', 'trace', 'parent',
+                 'caller', 'service', 'method', 'url', 'serving', 'recorded',
+                 'status', 'response_headers', 'request_head',
+                 'response_head', '_request_type', '_request_length',
+                 '_start_response', '_done', '_opened')
+
     def __init__(self, recorder, environ, service, hmac_keys=()):
         self.recorder = recorder
         self.started = time.monotonic()
-        claimed = _claimed_ids(environ, hmac_keys)
-        self.hop_id = claimed[KEY_REQUEST_ID] or event.new_id()
-        self.trace = claimed[KEY_TRACE_ID]
-        self.parent = claimed[KEY_PARENT_ID]
-        if self.trace is None and claimed[KEY_REQUEST_ID] is None:
+        request_id, trace, parent, caller = _claimed_ids(environ, hmac_keys)
+        if trace is None and request_id is None:
             # A W3C caller (OpenTelemetry): continue its trace.
             continued = w3c.parse(environ.get(KEY_TRACEPARENT))
             if continued is not None:
-                self.trace, self.parent = continued
-        self.trace = self.trace or event.new_id()
-        self.caller = (claimed[KEY_REQUEST_FROM]
-                       or identity.caller_from_user_agent(
-                           environ.get('HTTP_USER_AGENT'))
-                       or UNKNOWN_CALLER)
+                trace, parent = continued
+        self.hop_id = request_id or event.new_id()
+        self.trace = trace or event.new_id()
+        self.parent = parent
+        self.caller = (caller or _caller_from_user_agent(
+            environ.get('HTTP_USER_AGENT')) or UNKNOWN_CALLER)
         self.service = service
         self.method = environ.get('REQUEST_METHOD', 'GET')
         self.url = wsgi_url.request_url(environ)
@@ -178,25 +201,25 @@ class InboundCall(object):
             context.Hop(self.trace, self.hop_id, service))
         self.recorded = recorder.should_record(self.caller, service,
                                                self.method, path,
-                                               root=self.parent is None)
+                                               root=parent is None)
         self.status = None
         self.response_headers = None
         self.request_head = None
         self.response_head = None
         self._request_type = environ.get('CONTENT_TYPE')
         # None: the length is not announced (chunked) or unreadable.
-        self._request_length = (None if _is_chunked(environ)
-                                else _content_length(environ))
+        chunked = _is_chunked(environ)
+        self._request_length = None if chunked else _content_length(environ)
         self._start_response = None
         self._done = False
         self._opened = False
         if self.recorded:
-            self._arrive(environ)
+            self._arrive(environ, chunked or self._request_length != 0)
 
-    def _arrive(self, environ):
+    def _arrive(self, environ, has_body):
         max_bytes = self.recorder.max_body_bytes
         self.response_head = body.BodyHead(max_bytes)
-        if _has_body(environ):
+        if has_body:
             self.request_head = body.BodyHead(max_bytes)
             environ['wsgi.input'] = body.ObservedInput(
                 environ['wsgi.input'], self.request_head)
