@@ -19,22 +19,29 @@ requestshook filter.  A raw ``http.client`` connection PUTs
 Content-Length) and GETs as many bytes back into one reused buffer, so the
 client holds no body either.
 
-Both servers run side by side; each round PUTs and GETs through one, then
-the other.  Figures: MB/s each way; the ratio filter / bare of the best
-rounds (load from elsewhere only slows a transfer down, so the best round
-is the least disturbed) and the median of each round's ratio; the ratio
-of the worker's CPU seconds per GiB (bare / filter: what the throughput
-ratio would be were the worker the only bottleneck); the worker's peak
-RSS growth across all transfers (``VmHWM`` at the end minus ``VmHWM``
-after a 1 MiB warm-up); and, without sockets, the filter's own CPU time
-per GiB.  The filter's log is decoded afterwards: its events must count
-every byte (``size``) while keeping only ``max_body_bytes`` of each body.
+Both servers run side by side, one transfer at a time: each round PUTs
+through one and then the other, then GETs through the second and then the
+first, and the next round starts with the other variant (:func:`order`).
+The client is pinned to one CPU and both workers to another
+(``--stream-no-pin`` leaves placement to the scheduler, which on two cores
+swings a 1 GiB PUT between about 2 and 6 GB/s, see benchmarks/README.rst).
+Figures: MB/s each way; the median of each round's ratio filter / bare
+(the goal) with its quartiles, and the ratio of the best rounds; the
+worker's CPU per GiB, exact to the nanosecond (``schedstat``), as the
+median of each round's ratio bare / filter, with the client's CPU beside
+it; the worker's peak RSS growth across all transfers (``VmHWM`` at the
+end minus ``VmHWM`` after a 1 MiB warm-up); and, without sockets, the
+filter's own CPU time per GiB.  ``--stream-calibrate`` also runs bare
+against a second bare server: what the method reads for no difference.
+The filter's log is decoded afterwards: its events must count every byte
+(``size``) while keeping only ``max_body_bytes`` of each body.
 """
 
 import collections
 import contextlib
 import http.client
 import os
+import statistics
 import time
 
 import apps
@@ -45,6 +52,10 @@ from requestshook import event as rh_event
 
 SECTION = '3 streaming'
 VARIANTS = ('bare', 'rh-on')
+# A second bare server, for the calibration run (--stream-calibrate).
+AGAIN = 'bare again'
+PIPELINES = {'bare': 'bare', 'rh-on': 'rh-on', AGAIN: 'bare'}
+SERVERS = {'gunicorn': harness.Gunicorn, 'uwsgi': harness.Uwsgi}
 GIB = 1 << 30
 MIB = 1 << 20
 
@@ -53,8 +64,16 @@ def add_arguments(parser):
     group = parser.add_argument_group('streaming (3)')
     group.add_argument('--stream-bytes', type=int, default=GIB,
                        help='bytes PUT and GET per round')
-    group.add_argument('--stream-rounds', type=int, default=7,
-                       help='rounds per variant')
+    group.add_argument('--stream-rounds', type=int, default=16,
+                       help='rounds, each one PUT and one GET per variant')
+    group.add_argument('--stream-servers', default='gunicorn,uwsgi',
+                       help='servers to run, comma-separated')
+    group.add_argument('--stream-no-pin', action='store_true',
+                       help='leave the client and the workers where the '
+                       'scheduler puts them')
+    group.add_argument('--stream-calibrate', action='store_true',
+                       help='also run bare against a second bare server '
+                       '(the noise floor of the paired ratio)')
 
 
 def put(port, size):
@@ -125,45 +144,124 @@ def check_log(log_path, size, transfers):
     return kept
 
 
-def measure(size, rounds, workdir, server_class=harness.Gunicorn):
-    """Figures of both variants, their servers running side by side.
+def cpu_ns(pid):
+    """CPU time (ns) the process ``pid`` has used, all its threads.
 
-    Each round PUTs then GETs through one variant, then the other, so the
-    load from elsewhere reaches both alike.
+    The scheduler's own count (``/proc/PID/task/*/schedstat``), exact to
+    the nanosecond where ``cpu_times`` counts 10 ms ticks: a 1 GiB PUT
+    through uwsgi takes about 150 ms of the worker's CPU.
+    """
+    total = 0
+    for task in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/schedstat' % (pid, task)) as stat:
+                total += int(stat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def order(rounds, variants=VARIANTS):
+    """(round, direction, variant) of each transfer, in the order run.
+
+    One transfer at a time, the two variants' transfers of one direction
+    next to each other: round 0 runs PUT a, PUT b, GET b, GET a; round 1
+    PUT b, PUT a, GET a, GET b.  Each variant goes first as often as the
+    other (with an even number of rounds) and a drift in the load within
+    a round reaches both alike.
+    """
+    for number in range(rounds):
+        first = list(variants[number % 2:] + variants[:number % 2])
+        for direction, turn in (('put', first), ('get', first[::-1])):
+            for variant in turn:
+                yield number, direction, variant
+
+
+def measure(size, rounds, workdir, server_class=harness.Gunicorn,
+            variants=VARIANTS, cpus=None):
+    """Per transfer: MB/s, the worker's and the client's CPU s per GiB.
+
+    Both servers run side by side; one transfer at a time (see
+    :func:`order`).  After each transfer an empty GET to the same server
+    waits for its one worker to be done with the transfer (``close()``
+    and the filter's event), so no work of one transfer runs during the
+    next; the worker's CPU is read after it.  ``cpus`` (client CPU,
+    worker CPU), when given, pins this client to the first and every
+    worker to the second.
     """
     figures = {variant: {'put': [], 'get': [], 'put_cpu': [],
-                         'get_cpu': []} for variant in VARIANTS}
+                         'get_cpu': [], 'put_client': [], 'get_client': []}
+               for variant in variants}
+    transfers = {'put': put, 'get': get}
     with contextlib.ExitStack() as stack:
+        if cpus:
+            stack.callback(os.sched_setaffinity, 0,
+                           os.sched_getaffinity(0))
+            os.sched_setaffinity(0, {cpus[0]})
         servers = {}
-        for variant in VARIANTS:
+        for variant in variants:
             log_path = os.path.join(workdir, 'stream-%s-%s.log' % (
-                server_class.__name__, variant))
+                server_class.__name__, variant.replace(' ', '-')))
             server = stack.enter_context(server_class(
-                {'BENCH_VARIANT': variant, 'BENCH_APP': 'stream',
+                {'BENCH_VARIANT': PIPELINES[variant], 'BENCH_APP': 'stream',
                  'BENCH_LOG': log_path}))
             worker = server.worker()
+            if cpus:
+                for pid in (server.process.pid, worker.pid):
+                    os.sched_setaffinity(pid, {cpus[1]})
             put(server.port, MIB)
             get(server.port, MIB)
+            get(server.port, 0)
             servers[variant] = (server, worker, log_path,
                                 harness.peak_rss(worker))
             if os.path.exists(log_path):
                 os.truncate(log_path, 0)
-        for _round, variant in harness.interleaved(VARIANTS, rounds):
+        for _round, direction, variant in order(rounds, variants):
             server, worker, _log, _before = servers[variant]
-            for direction, transfer in (('put', put), ('get', get)):
-                cpu = harness.cpu_seconds(worker)
-                seconds = transfer(server.port, size)
-                cpu = harness.cpu_seconds(worker) - cpu
-                figures[variant][direction].append(size / seconds / 1e6)
-                figures[variant][direction + '_cpu'].append(
-                    cpu / (size / GIB))
-        for variant, (server, worker, log_path, before) in servers.items():
-            # The one worker serves this only after closing the last big
-            # GET, whose response event is then in the log.
+            worker_cpu, client_cpu = cpu_ns(worker.pid), time.thread_time()
+            seconds = transfers[direction](server.port, size)
+            client_cpu = time.thread_time() - client_cpu
             get(server.port, 0)
+            worker_cpu = (cpu_ns(worker.pid) - worker_cpu) / 1e9
+            mine = figures[variant]
+            mine[direction].append(size / seconds / 1e6)
+            mine[direction + '_cpu'].append(worker_cpu / (size / GIB))
+            mine[direction + '_client'].append(client_cpu / (size / GIB))
+        for variant, (server, worker, log_path, before) in servers.items():
             figures[variant]['rss'] = (harness.peak_rss(worker) - before) / MIB
-    figures['rh-on']['kept'] = check_log(servers['rh-on'][2], size, rounds)
+    if 'rh-on' in servers:
+        figures['rh-on']['kept'] = check_log(servers['rh-on'][2], size,
+                                             rounds)
     return figures
+
+
+def pinned_cpus():
+    """(client CPU, worker CPU): two of the CPUs allowed, else None."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return tuple(allowed[:2]) if len(allowed) >= 2 else None
+
+
+def _quartiles(values):
+    if len(values) < 2:
+        return values[0], values[0]
+    first, _median, third = statistics.quantiles(values, n=4)
+    return first, third
+
+
+def paired_rows(figures, server_name, direction, mine, base, goal=True):
+    """Throughput of ``mine`` / ``base`` per round: median, quartiles."""
+    ratios = [this / that for this, that in
+              zip(figures[mine][direction], figures[base][direction])]
+    paired = harness.median(ratios)
+    low, high = _quartiles(ratios)
+    return [harness.row(
+        SECTION, '%s %s %s / %s, paired' % (
+            server_name, direction.upper(),
+            'requestshook' if mine == 'rh-on' else mine, base),
+        paired, 'ratio', '>= 0.95' if goal else '',
+        paired >= 0.95 if goal else None,
+        note='median of %d rounds\' ratios, quartiles %.2f-%.2f'
+        % (len(ratios), low, high))]
 
 
 def rows_for(figures, size, server_name):
@@ -180,23 +278,23 @@ def rows_for(figures, size, server_name):
         rows.append(harness.row(
             SECTION, '%s requestshook, best' % name, max(hooked), 'MB/s',
             note='median %.0f' % harness.median(hooked)))
+        rows += paired_rows(figures, server_name, direction, 'rh-on', 'bare')
         # Load from elsewhere only ever slows a transfer down: the best
         # round of each is the least disturbed one.
-        best = max(hooked) / max(bare)
         rows.append(harness.row(SECTION, '%s requestshook / bare, best'
-                                % name, best, 'ratio', '>= 0.95',
-                                best >= 0.95))
-        paired = harness.median([mine / base for mine, base in
-                                 zip(hooked, bare)])
+                                % name, max(hooked) / max(bare), 'ratio'))
+        cpu = {variant: figures[variant][direction + '_cpu']
+               for variant in VARIANTS}
+        client = {variant: figures[variant][direction + '_client']
+                  for variant in VARIANTS}
         rows.append(harness.row(
-            SECTION, '%s requestshook / bare, paired' % name, paired,
-            'ratio', note='median of the %d rounds\' ratios' % rounds))
-        bare_cpu = harness.median(figures['bare'][direction + '_cpu'])
-        hooked_cpu = harness.median(figures['rh-on'][direction + '_cpu'])
-        rows.append(harness.row(
-            SECTION, '%s worker CPU bare / requestshook' % name,
-            bare_cpu / hooked_cpu if hooked_cpu else None, 'ratio',
-            note='%.2f vs %.2f CPU s/GiB, medians' % (bare_cpu, hooked_cpu)))
+            SECTION, '%s worker CPU bare / requestshook, paired' % name,
+            harness.median([base / mine for base, mine in
+                            zip(cpu['bare'], cpu['rh-on'])]), 'ratio',
+            note='%.3f vs %.3f CPU s/GiB; client %.3f vs %.3f (medians)'
+            % tuple(harness.median(values) for values in (
+                cpu['bare'], cpu['rh-on'], client['bare'],
+                client['rh-on']))))
     hooked_rss = figures['rh-on']['rss']
     rows.append(harness.row(SECTION, '%s peak RSS growth, bare'
                             % server_name, figures['bare']['rss'], 'MiB',
@@ -206,6 +304,14 @@ def rows_for(figures, size, server_name):
                             hooked_rss <= 32,
                             note='body bytes kept: %d'
                             % figures['rh-on']['kept']))
+    return rows
+
+
+def calibration_rows(figures, server_name):
+    rows = []
+    for direction in ('put', 'get'):
+        rows += paired_rows(figures, server_name, direction, AGAIN, 'bare',
+                            goal=False)
     return rows
 
 
@@ -241,14 +347,22 @@ def in_process_cost(size, rounds, workdir):
 
 
 def run(args, workdir):
-    servers = [('gunicorn', harness.Gunicorn)]
-    if harness.uwsgi_binary():
-        servers.append(('uwsgi', harness.Uwsgi))
+    servers = [name for name in args.stream_servers.split(',') if name]
+    unknown = set(servers) - set(SERVERS)
+    if unknown:
+        raise SystemExit('unknown servers: %s' % ', '.join(sorted(unknown)))
+    if 'uwsgi' in servers and not harness.uwsgi_binary():
+        servers.remove('uwsgi')
+    cpus = None if args.stream_no_pin else pinned_cpus()
     rows = []
-    for name, server_class in servers:
+    for name in servers:
         rows += rows_for(measure(args.stream_bytes, args.stream_rounds,
-                                 workdir, server_class),
+                                 workdir, SERVERS[name], cpus=cpus),
                          args.stream_bytes, name)
+        if args.stream_calibrate:
+            rows += calibration_rows(measure(
+                args.stream_bytes, args.stream_rounds, workdir,
+                SERVERS[name], ('bare', AGAIN), cpus), name)
     added = in_process_cost(args.stream_bytes, 3, workdir)
     for method in ('PUT', 'GET'):
         rows.append(harness.row(
