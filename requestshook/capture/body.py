@@ -384,9 +384,9 @@ class ObservedAppIter(object):
         self._head = head
         self._on_done = on_done
         self._scope = scope
-        # A context.Serving scope is entered by setting its hop directly
-        # (half the cost per chunk).
-        self._hop = _hop_of(scope)
+        known = _hop_of(scope)
+        self._hop, self._variable = known or (None, None)
+        self._known_scope = known is not None
         self._position = 0      # chunks of this pass handed out
         self._fed = 0           # chunks fed to the head, over all passes
         # True while a step need only count its chunk: the head is full,
@@ -433,14 +433,19 @@ class ObservedAppIter(object):
         if self._counting:
             # The path of nearly every chunk of a large body (16,384 per
             # GiB in 64 KiB chunks): the hop set, one step, a count.
-            hop = self._hop
-            token = None if hop is _NO_HOP else context.set_hop(hop)
+            variable = self._variable
+            token = None if variable is None else variable.set(self._hop)
             try:
                 try:
                     chunk = next(self._iterator)
                 finally:
                     if token is not None:
-                        _leave(token)
+                        try:
+                            variable.reset(token)
+                        except ValueError:
+                            # Set in another context (greenthread), as
+                            # context.Serving leaves it.
+                            variable.set(None)
             except BaseException as exc:
                 self._stopped(exc)
                 raise
@@ -455,8 +460,7 @@ class ObservedAppIter(object):
         if self._position > self._fed:
             self._fed = self._position
             self._head.feed(chunk)
-            self._counting = (self._hop is not _OTHER_SCOPE and
-                              self._head.full())
+            self._counting = self._known_scope and self._head.full()
         return chunk
 
     def _stopped(self, exc):
@@ -486,26 +490,17 @@ class ObservedAppIter(object):
         self._on_done(how, exc)
 
 
-_NO_HOP = object()
-_OTHER_SCOPE = object()
-
-
 def _hop_of(scope):
-    """The hop a scope sets: _NO_HOP for none, _OTHER_SCOPE if unknown."""
+    """(hop, variable) set per step for a known scope, else None.
+
+    A context.Serving is entered by setting its hop on the variable
+    directly; NO_SCOPE sets nothing (no variable).
+    """
     if scope is NO_SCOPE:
-        return _NO_HOP
+        return None, None
     if type(scope) is context.Serving:
-        return scope.hop
-    return _OTHER_SCOPE
-
-
-def _leave(token):
-    """Undo ``context.set_hop`` as ``context.Serving`` does."""
-    try:
-        context.reset(token)
-    except ValueError:
-        # Set in another context (another greenthread); leave ours.
-        context.set_hop(None)
+        return scope.hop, context.CURRENT_HOP
+    return None
 
 
 class ObservedList(list):

@@ -35,6 +35,10 @@ TRACE_ID_ENV = 'REQUESTSHOOK_TRACE_ID'
 Hop = collections.namedtuple('Hop', ['trace', 'hop_id', 'service'])
 
 _current_hop = contextvars.ContextVar('requestshook_hop', default=None)
+# The variable itself, for code that sets and resets the hop around each
+# of many steps (body.ObservedAppIter, once per chunk of a streamed body):
+# its own set() and reset(), without a Python call around them.
+CURRENT_HOP = _current_hop
 
 
 def current():
