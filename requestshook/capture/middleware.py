@@ -240,12 +240,13 @@ class InboundCall(object):
     def start_response(self, *args, **kwargs):
         # The server gets the call in the form the application made it
         # (exc_info as a keyword, headers as a tuple), echoed ids aside.
+        if not kwargs and 1 < len(args) < 4 and \
+                args[1].__class__ is list:
+            return self._start_listed(args)
         given = sent = None
         try:
             given = wsgi_result.start_response_call(args, kwargs)
-            sent = wsgi_result.echoing(given.headers, (
-                (event.HEADER_REQUEST_ID, self.hop_id),
-                (event.HEADER_REQUEST_FROM, self.caller)))
+            sent = wsgi_result.echoing(given.headers, self._echoed())
             if sent is not None:
                 args, kwargs = given.with_headers(sent)
         except Exception as exc:
@@ -259,6 +260,27 @@ class InboundCall(object):
         except Exception as exc:
             _internal_failure('start_response', exc)
         return self._observed_write(write)
+
+    def _start_listed(self, args):
+        # The usual call: start_response(status, [headers][, exc_info]).
+        sent = None
+        try:
+            sent = wsgi_result.echoing(args[1], self._echoed())
+            if sent is not None:
+                args = (args[0], sent) + args[2:]
+        except Exception as exc:
+            _internal_failure('start_response', exc)
+        write = self._start_response(*args)
+        try:
+            self.status = args[0]
+            self.response_headers = wsgi_result.recorded_headers(args[1])
+        except Exception as exc:
+            _internal_failure('start_response', exc)
+        return self._observed_write(write)
+
+    def _echoed(self):
+        return ((event.HEADER_REQUEST_ID, self.hop_id),
+                (event.HEADER_REQUEST_FROM, self.caller))
 
     def _observed_write(self, write):
         head = self.response_head
