@@ -75,7 +75,11 @@ def _internal_failure(where, exc):
         'goes on unrecorded.', where, type(exc).__name__, exc)
 
 
-_writing = threading.local()
+class _Writing(threading.local):
+    active = False      # this thread is inside emit
+
+
+_writing = _Writing()
 _deferred = collections.deque()
 
 
@@ -91,7 +95,7 @@ def emit(recorder, record, closing=False):
     kept, written even if recording was switched off meanwhile.  Returns
     False when the recorder dropped the event (recording was off).
     """
-    if getattr(_writing, 'active', False):
+    if _writing.active:
         _deferred.append((recorder, record, closing))
         return True
     _writing.active = True
@@ -277,16 +281,15 @@ class _Callees(object):
         self._state = (None, None, {})
 
     def callee(self, recorder, url, parts):
-        url_map = getattr(getattr(recorder, 'settings', None), 'url_map',
-                          None)
-        if url_map is None:
-            return recorder.callee_for_url(url)
+        current = getattr(recorder, 'settings', None)
         settings, depth, names = self._state
-        if settings is not recorder.settings or settings is None:
-            settings = recorder.settings
+        if current is not settings or current is None:
+            url_map = getattr(current, 'url_map', None)
+            if url_map is None:
+                return recorder.callee_for_url(url)
             depth = self._depth(url_map)
             names = {}
-            self._state = (settings, depth, names)
+            self._state = (current, depth, names)
         if depth is None:
             return recorder.callee_for_url(url)
         path = parts.path or '/'

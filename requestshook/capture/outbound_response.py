@@ -19,6 +19,7 @@ to its end, or when the response is closed or collected: then with what
 was read, the rest marked as not observed.
 """
 
+import atexit
 import threading
 import weakref
 
@@ -58,7 +59,7 @@ def know_header_types(case_insensitive_dict, http_header_dict):
     try:
         sample = case_insensitive_dict([('A', '1'), ('b', '2')])
         if _stored_pairs(sample, case_insensitive_dict, None) == \
-                list(sample.items()):
+                [list(pair) for pair in sample.items()]:
             _CASE_INSENSITIVE_DICT = case_insensitive_dict
     except Exception:
         pass
@@ -66,7 +67,7 @@ def know_header_types(case_insensitive_dict, http_header_dict):
         sample = http_header_dict([('A', '1'), ('b', '2')])
         sample.add('a', '3')
         if _stored_pairs(sample, None, http_header_dict) == \
-                list(sample.items()):
+                [list(pair) for pair in sample.items()]:
             _HTTP_HEADER_DICT = http_header_dict
     except Exception:
         pass
@@ -76,25 +77,26 @@ def _stored_pairs(headers, case_insensitive_dict, http_header_dict):
     kind = headers.__class__
     if kind is case_insensitive_dict:
         # {lowered name: (name, value)}
-        return list(headers._store.values())
+        return [[name, value] for name, value in headers._store.values()]
     if kind is http_header_dict:
         # {lowered name: [name, value, value...]}, one pair per value.
-        return [(values[0], value)
+        return [[values[0], value]
                 for values in headers._container.values()
                 for value in values[1:]]
     return None
 
 
 def header_pairs(headers):
+    """``[name, value]`` lists of text, in the order items() gives."""
     pairs = _stored_pairs(headers, _CASE_INSENSITIVE_DICT, _HTTP_HEADER_DICT)
     if pairs is None:
         items = getattr(headers, 'items', None)
         if items is None:
             return []
-        pairs = list(items())
+        pairs = [[name, value] for name, value in items()]
     for name, value in pairs:
         if name.__class__ is not str or value.__class__ is not str:
-            return [(_text(name), _text(value)) for name, value in pairs]
+            return [[_text(name), _text(value)] for name, value in pairs]
     return pairs
 
 
@@ -131,6 +133,33 @@ def _drained(raw):
     return True
 
 
+# The responses observed whose event is not written yet: a weak reference
+# to each, whose callback writes it when the response is collected, ->
+# its observer.  Those left at exit are written then (as weakref.finalize
+# would, for less work per response).
+_watched = {}
+_exiting = []
+
+
+def _collected(raw_ref):
+    observer = _watched.pop(raw_ref, None)
+    if observer is not None and not _exiting:
+        observer.end(False)
+
+
+def _end_watched_at_exit():
+    _exiting.append(True)
+    while _watched:
+        try:
+            _, observer = _watched.popitem()
+        except KeyError:
+            break
+        observer.end(False)
+
+
+atexit.register(_end_watched_at_exit)
+
+
 class ResponseObserver(object):
     """Watches a response's body as the user reads it.
 
@@ -141,10 +170,11 @@ class ResponseObserver(object):
     been read to its end, or when the response is closed or collected.
     """
 
-    __slots__ = ('_call', '_head', '_fields', '_lock', '__weakref__')
+    __slots__ = ('_call', '_head', '_fields', '_lock', '_raw_ref')
 
     def __init__(self, call, response, max_bytes):
         self._call = call
+        self._raw_ref = None
         self._head = body.BodyHead(max_bytes)
         self._fields = response_fields(response)
         self._lock = threading.Lock()
@@ -152,13 +182,13 @@ class ResponseObserver(object):
         if raw is None or self._bodiless(call.method, raw):
             self.end()
             return
-        raw_ref = weakref.ref(raw)
+        # Collected before its end was read: the rest was not observed.
+        self._raw_ref = raw_ref = weakref.ref(raw, _collected)
         for name in ('read', 'read1'):
             self._wrap_reader(raw, raw_ref, name)
         self._wrap_chunked(raw, raw_ref)
         self._wrap_close(raw, raw_ref)
-        # Collected before its end was read: the rest was not observed.
-        weakref.finalize(raw, self.end, False)
+        _watched[raw_ref] = self
 
     def _bodiless(self, method, raw):
         status = self._fields[0]
@@ -258,6 +288,7 @@ class ResponseObserver(object):
                 if self._call is None:
                     return
                 call, self._call = self._call, None
+            _watched.pop(self._raw_ref, None)
             call.failed(exc, status=self._fields[0])
         except Exception as failure:
             _internal_failure('response error', failure)
@@ -274,6 +305,7 @@ class ResponseObserver(object):
                 if self._call is None:
                     return
                 call, self._call = self._call, None
+            _watched.pop(self._raw_ref, None)
             call.responded(self._fields, self._head.record(
                 self._fields[3],
                 None if complete else self._announced_size(), complete))
