@@ -488,20 +488,6 @@ def _json_types_only(event, verified=()):
     return True
 
 
-def _fast_encode(event, verified):
-    try:
-        line = _orjson.dumps(event, default=str, option=_ORJSON_OPTIONS)
-    except TypeError:   # lone surrogates, keys not text, ints past 64 bits
-        return None
-    # null is None, or a non-finite float that must be written otherwise.
-    # When the line holds no more "null" than the event has None fields,
-    # every null is one of those (a text holding "null" only adds some).
-    if b'null' in line and line.count(b'null') != _top_level_nones(event) \
-            and not _json_types_only(event, verified):
-        return None
-    return line
-
-
 def _top_level_nones(event):
     count = 0
     for value in event.values():
@@ -523,8 +509,18 @@ def encode(event, verified=()):
     JSON types and finite floats only (the redactor's JSON bodies).
     """
     if _orjson is not None:
-        line = _fast_encode(event, verified)
-        if line is not None:
+        try:
+            line = _orjson.dumps(event, default=str, option=_ORJSON_OPTIONS)
+        except TypeError:   # lone surrogates, keys not text, big ints
+            line = None
+        # null is None, or a non-finite float that must be written
+        # otherwise.  When the line holds no more "null" than the event
+        # has None fields, every null is one of those (a text holding
+        # "null" only adds some).
+        if line is not None and (
+                b'null' not in line or
+                line.count(b'null') == _top_level_nones(event) or
+                _json_types_only(event, verified)):
             return line
     try:
         text = _ENCODER.encode(event)

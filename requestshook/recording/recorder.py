@@ -308,8 +308,9 @@ class Recorder(object):
             elif not closing or state.log is not self._recording_log:
                 return False
             line = state.redactor.encode(event)
-            for sink in state.sinks.values():
-                sink.write(line)
+            if state.sinks:
+                for sink in state.sinks.values():
+                    sink.write(line)
             log = state.log
             if log is None:
                 return

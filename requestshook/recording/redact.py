@@ -338,8 +338,9 @@ class Redactor(redact_json.JsonWalker):
 
     def _walked_json(self, body, too_long_as_text):
         # (the JSON body record redacted, whether it was walked whole).
-        original = body.get('data')
-        data = self._redact_keystone_token(original)
+        original = data = body.get('data')
+        if data.__class__ is not dict or 'auth' in data or 'access' in data:
+            data = self._redact_keystone_token(original)
         try:
             new = self._walk(data, redact_json.Budget(WALK_BUDGET))
         except JsonTooLong:

@@ -53,6 +53,9 @@ WALK_BUDGET = 8192
 _LOOK_COST = 3
 _STRING_COST = 16
 WALKED_AS_TEXT = 'too many values to walk: scrubbed as text'
+# Containers at this depth have their children checked by _walk (masked
+# past event.MAX_JSON_DEPTH).
+_DEEPEST = event_format.MAX_JSON_DEPTH
 
 
 class JsonTooLong(Exception):
@@ -168,8 +171,11 @@ class JsonWalker(object):
                         continue
                     else:
                         new = self._redact_string(item, budget)
-                elif cls is dict or cls is list or \
-                        isinstance(item, (dict, list)):
+                elif cls is dict and depth < _DEEPEST:
+                    new = self._walk_object(item, budget, False, depth + 1)
+                elif cls is list and depth < _DEEPEST:
+                    new = self._walk_array(item, budget, False, depth + 1)
+                elif isinstance(item, (dict, list)):
                     new = self._walk(item, budget, False, False, depth + 1)
                 elif cls is float and item - item != 0.0:
                     new = repr(item)    # as event.encode writes it
@@ -204,7 +210,9 @@ class JsonWalker(object):
                     strings += 1
                     continue
                 new = self._redact_string(item, budget)
-            elif cls is dict or cls is list or isinstance(item, (dict, list)):
+            elif cls is dict and depth < _DEEPEST:
+                new = self._walk_object(item, budget, False, depth + 1)
+            elif isinstance(item, (dict, list)):
                 new = self._walk(item, budget, secret and isinstance(
                     item, list), False, depth + 1)
             elif secret and item is not None:
