@@ -120,10 +120,11 @@ def redis_server():
 
 
 @contextlib.contextmanager
-def otlp_receiver():
+def otlp_receiver(cpu=None):
     """A local OTLP/HTTP receiver (``otlp_receiver.py``) in its own process.
 
     Yields its base URL; sets ``wrappers.OTLP_URL`` for the OTel variants.
+    ``cpu``: the one CPU it runs on.
     """
     import wrappers
     port = free_port()
@@ -131,6 +132,8 @@ def otlp_receiver():
         [sys.executable, os.path.join(BENCH_DIR, 'otlp_receiver.py'),
          str(port)], env=python_env())
     try:
+        if cpu is not None:
+            os.sched_setaffinity(process.pid, {cpu})
         wait_for_port(port, process)
         wrappers.OTLP_URL = 'http://127.0.0.1:%d' % port
         yield wrappers.OTLP_URL

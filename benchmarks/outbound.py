@@ -35,9 +35,14 @@ times:
     JSON to a file (an extra row: pretty much a worst case for OTel).
 
 Two figures per call: wall time (client + server) and the client's own
-CPU time (``time.process_time``), which the server's noise does not
-reach.  The cost added is the median over batches of (variant - none) in
-the same round.
+CPU time (``time.process_time``: every thread of the client, OTel's
+export thread included), which the server's noise does not reach.  The
+cost added is the median over batches of (variant - none) in the same
+round.
+
+The clients are pinned to one CPU, the server and the OTLP receiver to
+another (``--outbound-no-pin`` leaves placement to the scheduler): every
+variant then runs where the others ran, on the same CPU's caches.
 """
 
 import argparse
@@ -64,6 +69,9 @@ def add_arguments(parser):
                        help='calls per batch')
     group.add_argument('--outbound-rounds', type=int, default=24,
                        help='batches per variant')
+    group.add_argument('--outbound-no-pin', action='store_true',
+                       help='leave the clients, the server and the OTLP '
+                            'receiver to the scheduler')
 
 
 def write_config(path, log_path, enabled):
@@ -129,7 +137,7 @@ def child(variant, url, config_file, log_path, commands, answers):
 class Client(object):
     """One child process calling the server with one variant's hook."""
 
-    def __init__(self, variant, url, workdir):
+    def __init__(self, variant, url, workdir, cpu=None):
         self.variant = variant
         self.log_path = os.path.join(workdir, 'outbound-%s.log' % variant)
         config_file = write_config(
@@ -142,6 +150,8 @@ class Client(object):
             env=harness.python_env(BENCH_OTLP_URL=wrappers.OTLP_URL or ''),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, text=True)
+        if cpu is not None:
+            os.sched_setaffinity(self.process.pid, {cpu})
         self.calls = 0
         if self.process.stdout.readline().strip() != 'ready':
             self.close()
@@ -171,11 +181,18 @@ class Client(object):
                 harness.stop_process(self.process)
 
 
-def measure(variants, calls, rounds, workdir):
+def pinned_cpus():
+    """(clients' CPU, servers' CPU): two of the CPUs allowed, else None."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return tuple(allowed[:2]) if len(allowed) >= 2 else None
+
+
+def measure(variants, calls, rounds, workdir, cpus=None):
     """{variant: {'wall_us': [...], 'cpu_us': [...]}}, one per round.
 
     Every variant's client lives for the whole benchmark and they take
     turns, a batch of ``calls`` each, so they share the same load.
+    ``cpus`` (clients' CPU, server's CPU), when given, pins them there.
     """
     figures = {variant: {'wall_us': [], 'cpu_us': []}
                for variant in variants}
@@ -184,9 +201,13 @@ def measure(variants, calls, rounds, workdir):
                           worker_class='gthread', threads=2) as server, \
             contextlib.ExitStack() as stack:
         url = server.url + '/v2/images'
+        if cpus:
+            for process in (server.process, server.worker()):
+                os.sched_setaffinity(process.pid, {cpus[1]})
         clients = {}
         for variant in variants:
-            clients[variant] = Client(variant, url, workdir)
+            clients[variant] = Client(variant, url, workdir,
+                                      cpus[0] if cpus else None)
             stack.callback(clients[variant].close)
         for _round, variant in harness.interleaved(variants, rounds):
             result = clients[variant].batch(calls)
@@ -238,11 +259,14 @@ def rows_for(figures):
 
 
 def run(args, workdir, variants=VARIANTS):
+    cpus = None if getattr(args, 'outbound_no_pin', False) else \
+        pinned_cpus()
     with contextlib.ExitStack() as stack:
         if 'otel-otlp' in variants:
-            stack.enter_context(harness.otlp_receiver())
+            stack.enter_context(harness.otlp_receiver(
+                cpu=cpus[1] if cpus else None))
         return rows_for(measure(variants, args.outbound_calls,
-                                args.outbound_rounds, workdir))
+                                args.outbound_rounds, workdir, cpus))
 
 
 def main():
