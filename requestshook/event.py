@@ -98,6 +98,12 @@ def new_id():
     return os.urandom(16).hex()
 
 
+def new_ids():
+    """Two new ids (a hop's and its trace's), from one random draw."""
+    both = os.urandom(32).hex()
+    return both[:32], both[32:]
+
+
 # The second of the last timestamp made now and its text up to the ".".
 _this_second = (None, '')
 

@@ -188,8 +188,11 @@ class InboundCall(object):
             continued = w3c.parse(environ.get(KEY_TRACEPARENT))
             if continued is not None:
                 trace, parent = continued
-        self.hop_id = request_id or event.new_id()
-        self.trace = trace or event.new_id()
+        if request_id is None and trace is None:
+            self.hop_id, self.trace = event.new_ids()
+        else:
+            self.hop_id = request_id or event.new_id()
+            self.trace = trace or event.new_id()
         self.parent = parent
         self.caller = (caller or _caller_from_user_agent(
             environ.get('HTTP_USER_AGENT')) or UNKNOWN_CALLER)

@@ -96,9 +96,18 @@ class SharedLog(object):
                 if now >= self._next_check:
                     self._next_check = now + self._check_interval
                     self._check()
-                if self._fd is None:
+                fd = self._fd
+                if fd is None:
                     return False
-                return self._write(line)
+                if self._write_failing:
+                    return self._write(line)
+                try:
+                    written = os.write(fd, line)
+                except OSError as exc:
+                    return self._failed(exc)
+                if written == len(line):
+                    return True
+                return self._write(line, written)
         except Exception as exc:
             self._reporter.failed(
                 'write ' + self.path, type(exc).__name__,
@@ -253,9 +262,23 @@ class SharedLog(object):
                 'requestshook cannot give %s to group %s: %s.',
                 self.path, self.log_group, logfile.error_text(exc))
 
-    def _write(self, line):
+    def _failed(self, exc):
+        self._write_failing = True
+        self._reporter.failed(
+            'write ' + self.path, exc.errno,
+            'requestshook cannot write its log %s: %s. The service '
+            'keeps running; requestshook drops its events until the '
+            'log can be written again.', self.path,
+            logfile.error_text(exc))
+        if exc.errno in _REOPEN_ERRNOS:
+            self._close_fd()
+        return False
+
+    def _write(self, line, written=None):
+        # ``written``: the bytes of the line the first write took.
         try:
-            written = os.write(self._fd, line)
+            if written is None:
+                written = os.write(self._fd, line)
             while written < len(line):
                 # Regular files take a whole write unless the disk fills
                 # up or a signal arrives; finish the line if we can.
@@ -264,16 +287,7 @@ class SharedLog(object):
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 written += more
         except OSError as exc:
-            self._write_failing = True
-            self._reporter.failed(
-                'write ' + self.path, exc.errno,
-                'requestshook cannot write its log %s: %s. The service '
-                'keeps running; requestshook drops its events until the '
-                'log can be written again.', self.path,
-                logfile.error_text(exc))
-            if exc.errno in _REOPEN_ERRNOS:
-                self._close_fd()
-            return False
+            return self._failed(exc)
         if self._write_failing:
             self._write_failing = False
             self._reporter.resolved(

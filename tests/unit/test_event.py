@@ -38,6 +38,12 @@ def test_ids_are_32_hex_and_unique():
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
 
 
+def test_id_pairs_are_32_lowercase_hex_and_unique():
+    ids = [one for _ in range(500) for one in event.new_ids()]
+    assert len(set(ids)) == 1000
+    assert all(len(i) == 32 and i == '%032x' % int(i, 16) for i in ids)
+
+
 def test_timestamp_round_trip():
     text = event.timestamp(1700000000.25)
     assert text == '2023-11-14T22:13:20.250000Z'
