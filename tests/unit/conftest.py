@@ -50,11 +50,11 @@ def json_backend(request, monkeypatch):
     """Run a test with orjson (skipped if not installed), then without.
 
     ``pytestmark = pytest.mark.usefixtures('json_backend')`` in a module
-    runs each of its tests on both paths of :mod:`requestshook.event`.
+    runs each of its tests on both paths of :mod:`requestshook.event_json`.
     """
-    from requestshook import event
+    from requestshook import event_json
     if request.param == 'stdlib':
-        monkeypatch.setattr(event, '_orjson', None)
-    elif event._orjson is None:
+        monkeypatch.setattr(event_json, '_orjson', None)
+    elif event_json._orjson is None:
         pytest.skip('orjson is not installed')
     return request.param

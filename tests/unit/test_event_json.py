@@ -22,8 +22,9 @@ import json
 import pytest
 
 from requestshook import event
+from requestshook import event_json
 
-pytestmark = pytest.mark.skipif(event._orjson is None,
+pytestmark = pytest.mark.skipif(event_json._orjson is None,
                                 reason='orjson is not installed')
 
 TEXTS = [
@@ -41,11 +42,11 @@ TEXTS = [
 
 def _both(function, *args):
     fast = function(*args)
-    saved, event._orjson = event._orjson, None
+    saved, event_json._orjson = event_json._orjson, None
     try:
         return fast, function(*args)
     finally:
-        event._orjson = saved
+        event_json._orjson = saved
 
 
 def _same(fast, slow):
@@ -92,14 +93,14 @@ def test_encode_writes_what_the_stdlib_writes(made):
 def test_lone_surrogates_fail_alike():
     made = {'event': 'request', 'bad': '\ud800'}
     for use_orjson in (True, False):
-        saved = event._orjson
+        saved = event_json._orjson
         if not use_orjson:
-            event._orjson = None
+            event_json._orjson = None
         try:
             with pytest.raises(UnicodeEncodeError):
                 event.encode(made)
         finally:
-            event._orjson = saved
+            event_json._orjson = saved
 
 
 @pytest.mark.parametrize('value', [float('nan'), float('inf'),
@@ -111,13 +112,13 @@ def test_the_redactors_lines_are_strict_whatever_the_body_holds(value):
             'body': {'kind': event.BODY_JSON, 'size': 9, 'truncated': False,
                      'data': {'x': [value, {'y': value}], 'password': 'p'}}}
     for use_orjson in (True, False):
-        saved = event._orjson
+        saved = event_json._orjson
         if not use_orjson:
-            event._orjson = None
+            event_json._orjson = None
         try:
             logged = _decoded(redact.Redactor().encode(made))
         finally:
-            event._orjson = saved
+            event_json._orjson = saved
         assert logged['duration_ms'] == repr(value)
         assert logged['body']['data'] == {
             'x': [repr(value), {'y': repr(value)}], 'password': '***'}
