@@ -134,19 +134,43 @@ _ORJSON_OPTIONS = (0 if _orjson is None else _orjson.OPT_APPEND_NEWLINE
                    | _orjson.OPT_PASSTHROUGH_DATETIME
                    | _orjson.OPT_PASSTHROUGH_DATACLASS)
 _JSON_SCALARS = frozenset([str, int, bool, type(None)])
+_COUNTED_LINE = 1024
 
 
 def _json_types_only(event, verified=()):
     # True when the event holds JSON types and finite floats only: orjson
     # writes NaN and infinities as null, the standard library path as
     # strings.  The fields named in ``verified`` are not looked at.
-    pending = [event if not verified else
-               [value for key, value in event.items()
-                if key not in verified]]
+    for key, value in event.items():
+        kind = value.__class__
+        if kind in _JSON_SCALARS or key in verified:
+            continue
+        if kind is float:
+            if value - value != 0.0:
+                return False
+        elif kind is list and _text_pairs(value):
+            continue        # headers
+        elif not _json_types_within(value):
+            return False
+    return True
+
+
+def _text_pairs(items):
+    for pair in items:
+        if pair.__class__ is not list or len(pair) != 2 or \
+                pair[0].__class__ is not str or pair[1].__class__ is not str:
+            return False
+    return True
+
+
+def _json_types_within(value):
+    pending = [value]
     while pending:
         container = pending.pop()
-        for item in (container.values() if container.__class__ is dict
-                     else container):
+        kind = container.__class__
+        if kind is not dict and kind is not list and kind is not tuple:
+            return False
+        for item in (container.values() if kind is dict else container):
             kind = item.__class__
             if kind in _JSON_SCALARS:
                 continue
@@ -186,12 +210,14 @@ def encode(event, verified=()):
         except TypeError:   # lone surrogates, keys not text, big ints
             line = None
         # null is None, or a non-finite float that must be written
-        # otherwise.  When the line holds no more "null" than the event
-        # has None fields, every null is one of those (a text holding
-        # "null" only adds some).
+        # otherwise.  When a short line holds no more "null" than the
+        # event has None fields, every null is one of those (a text
+        # holding "null" only adds some); a long one costs more to count
+        # than its event to walk.
         if line is not None and (
                 b'null' not in line or
-                line.count(b'null') == _top_level_nones(event) or
+                (len(line) <= _COUNTED_LINE and
+                 line.count(b'null') == _top_level_nones(event)) or
                 _json_types_only(event, verified)):
             return line
     try:
