@@ -46,7 +46,9 @@ class BodyHead(object):
         self.max_bytes = max(0, int(max_bytes))
         self.size = 0
         self.at_end = False
-        self._head = bytearray()
+        # bytes while one chunk fits whole (kept, not copied), then a
+        # bytearray the next chunks are added to.
+        self._head = b''
 
     def feed(self, data):
         """Keep the head of ``data`` and count it; never raises.
@@ -56,14 +58,22 @@ class BodyHead(object):
         refuse.
         """
         try:
-            if not isinstance(data, (bytes, bytearray)):
+            if data.__class__ is not bytes and \
+                    not isinstance(data, (bytes, bytearray)):
                 if isinstance(data, str):
                     data = data.encode('utf-8', 'surrogatepass')
                 else:
                     data = memoryview(data).cast('B')
-            room = self.max_bytes - len(self._head)
+            head = self._head
+            room = self.max_bytes - len(head)
             if room > 0 and data:
-                self._head += data[:room]
+                if not head and data.__class__ is bytes and \
+                        len(data) <= room:
+                    self._head = data
+                else:
+                    if head.__class__ is bytes:
+                        self._head = head = bytearray(head)
+                    head += data[:room]
             self.size += len(data)
         except Exception:
             pass
@@ -79,7 +89,8 @@ class BodyHead(object):
 
     @property
     def head(self):
-        return bytes(self._head)
+        head = self._head
+        return head if head.__class__ is bytes else bytes(head)
 
     def record(self, content_type=None, expected_size=None, complete=None):
         """This body as an event record (:func:`event.body_record`).

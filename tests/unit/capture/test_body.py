@@ -37,6 +37,29 @@ def test_head_whole_json_is_parsed():
     assert head.record('application/json')['data'] == {'a': [1, 2]}
 
 
+def test_head_of_one_chunk_is_that_chunk_and_later_chunks_add_to_it():
+    chunk = b'{"a": 1}'
+    head = body.BodyHead(100)
+    head.feed(chunk)
+    assert head.head is chunk
+    head.feed(b' and more')
+    assert head.head == b'{"a": 1} and more'
+    assert chunk == b'{"a": 1}'
+
+
+def test_head_copies_a_buffer_the_application_may_change():
+    buffer = bytearray(b'abc')
+    head = body.BodyHead(100)
+    head.feed(buffer)
+    buffer[:] = b'xyz'
+    head.feed(b'!')
+    assert head.head == b'abc!'
+    big = b'x' * 10
+    cut = body.BodyHead(4)
+    cut.feed(big)
+    assert cut.head == b'xxxx' and cut.size == 10
+
+
 def test_head_zero_keeps_nothing():
     head = body.BodyHead(0)
     head.feed(b'abc')
