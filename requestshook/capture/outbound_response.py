@@ -136,9 +136,13 @@ def _drained(raw):
 # The responses observed whose event is not written yet: a weak reference
 # to each, whose callback writes it when the response is collected, ->
 # its observer.  Those left at exit are written then (as weakref.finalize
-# would, for less work per response).
+# would, for less work per response), by a handler registered at the
+# first response watched, as weakref.finalize registers its own: after
+# the network sinks' (built with the recorder's settings) so it runs
+# before they close.
 _watched = {}
 _exiting = []
+_exit_registered = []
 
 
 def _collected(raw_ref):
@@ -157,7 +161,11 @@ def _end_watched_at_exit():
         observer.end(False)
 
 
-atexit.register(_end_watched_at_exit)
+def _watch(raw_ref, observer):
+    if not _exit_registered:
+        _exit_registered.append(True)
+        atexit.register(_end_watched_at_exit)
+    _watched[raw_ref] = observer
 
 
 class ResponseObserver(object):
@@ -188,7 +196,7 @@ class ResponseObserver(object):
             self._wrap_reader(raw, raw_ref, name)
         self._wrap_chunked(raw, raw_ref)
         self._wrap_close(raw, raw_ref)
-        _watched[raw_ref] = self
+        _watch(raw_ref, self)
 
     def _bodiless(self, method, raw):
         status = self._fields[0]

@@ -154,3 +154,52 @@ def test_response_still_unread_at_exit_is_recorded(server, tmp_path):
     assert [e['event'] for e in events] == ['request', 'response']
     assert events[1]['body']['size'] == 10
     assert events[1]['body']['reason'] == 'not read to its end'
+
+
+class _WithCollector(_Handler):
+    posts = []
+
+    def do_POST(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        self.posts.append(self.rfile.read(length))
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+
+def test_response_still_unread_at_exit_reaches_a_network_sink(tmp_path):
+    # The sinks' own exit handler (registered when the first one is
+    # built) closes them: the responses left at exit must be written
+    # before, as weakref.finalize's handler did.
+    _WithCollector.posts = []
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _WithCollector)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = 'http://127.0.0.1:%d' % httpd.server_port
+    config = tmp_path / 'requestshook.conf'
+    config.write_text(
+        '[DEFAULT]\nlog_file = %s\nfilters_file = %s\nsinks = file, otlp\n'
+        'otlp_endpoint = %s/v1/traces\n'
+        % (tmp_path / 'requestshook.log', tmp_path / 'none.json', url))
+    script = textwrap.dedent('''
+        import sys, threading, time
+        from requestshook.capture import outbound
+        outbound.enable(service_name='exiting', config_file=sys.argv[2])
+        import requests
+        held = threading.Event()
+
+        def hold():
+            response = requests.get(sys.argv[1] + '/big', stream=True)
+            response.raw.read(10)
+            held.set()
+            time.sleep(600)
+        threading.Thread(target=hold, daemon=True).start()
+        held.wait(30)
+    ''')
+    try:
+        subprocess.run([sys.executable, '-c', script, url, str(config)],
+                       check=True, timeout=60)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert any(b'exiting' in post for post in _WithCollector.posts)
