@@ -133,20 +133,21 @@ def _drained(raw):
     return True
 
 
-# The responses observed whose event is not written yet: a weak reference
-# to each, whose callback writes it when the response is collected, ->
-# its observer.  Those left at exit are written then (as weakref.finalize
-# would, for less work per response), by a handler registered at the
-# first response watched, as weakref.finalize registers its own: after
-# the network sinks' (built with the recorder's settings) so it runs
-# before they close.
+# The responses observed whose event is not written yet: the id of a weak
+# reference to each, whose callback writes it when the response is
+# collected, -> its observer (by id: a weak reference hashes as its
+# response, which may be unhashable or equal to another).  Those left at
+# exit are written then (as weakref.finalize would, for less work per
+# response), by a handler registered at the first response watched, as
+# weakref.finalize registers its own: after the network sinks' (built
+# with the recorder's settings) so it runs before they close.
 _watched = {}
 _exiting = []
 _exit_registered = []
 
 
 def _collected(raw_ref):
-    observer = _watched.pop(raw_ref, None)
+    observer = _watched.pop(id(raw_ref), None)
     if observer is not None and not _exiting:
         observer.end(False)
 
@@ -165,7 +166,7 @@ def _watch(raw_ref, observer):
     if not _exit_registered:
         _exit_registered.append(True)
         atexit.register(_end_watched_at_exit)
-    _watched[raw_ref] = observer
+    _watched[id(raw_ref)] = observer
 
 
 class ResponseObserver(object):
@@ -296,7 +297,7 @@ class ResponseObserver(object):
                 if self._call is None:
                     return
                 call, self._call = self._call, None
-            _watched.pop(self._raw_ref, None)
+            _watched.pop(id(self._raw_ref), None)
             call.failed(exc, status=self._fields[0])
         except Exception as failure:
             _internal_failure('response error', failure)
@@ -313,7 +314,7 @@ class ResponseObserver(object):
                 if self._call is None:
                     return
                 call, self._call = self._call, None
-            _watched.pop(self._raw_ref, None)
+            _watched.pop(id(self._raw_ref), None)
             call.responded(self._fields, self._head.record(
                 self._fields[3],
                 None if complete else self._announced_size(), complete))

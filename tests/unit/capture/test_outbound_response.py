@@ -14,10 +14,12 @@
 """Header pairs read from storage, and responses still unread at exit."""
 
 import http.server
+import io
 import subprocess
 import sys
 import textwrap
 import threading
+import types
 
 import pytest
 import requests.structures
@@ -203,3 +205,44 @@ def test_response_still_unread_at_exit_reaches_a_network_sink(tmp_path):
         httpd.shutdown()
         httpd.server_close()
     assert any(b'exiting' in post for post in _WithCollector.posts)
+
+
+class _ValueEqualRaw(object):
+    """A raw response compared by value: unhashable (__eq__ alone)."""
+
+    def __init__(self, data):
+        self._fp = io.BytesIO(data)
+
+    def __eq__(self, other):
+        return self is other
+
+    def read(self, amt=None):
+        return self._fp.read(amt)
+
+    def close(self):
+        self._fp.close()
+
+
+class _Call(object):
+    method = 'GET'
+
+    def __init__(self):
+        self.ends = []
+
+    def responded(self, fields, body):
+        self.ends.append(('responded', body))
+
+    def failed(self, exc, status=None):
+        self.ends.append(('failed', exc))
+
+
+def test_an_unhashable_raw_response_is_observed():
+    raw = _ValueEqualRaw(b'abc')
+    response = types.SimpleNamespace(
+        status_code=200, reason='OK', raw=raw,
+        headers={'Content-Type': 'text/plain'})
+    call = _Call()
+    outbound_response.ResponseObserver(call, response, 64)
+    assert raw.read() == b'abc'
+    assert call.ends == [
+        ('responded', event.body_record(b'abc', 3, 'text/plain'))]
