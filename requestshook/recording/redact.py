@@ -322,7 +322,7 @@ class Redactor(redact_json.JsonWalker):
             if not body:
                 continue
             new_body = self._secret_payload(body) if payload else body
-            if walk_json and new_body.__class__ is dict and \
+            if walk_json and isinstance(new_body, dict) and \
                     new_body.get('kind') == event_format.BODY_JSON:
                 new_body, whole = self._walked_json(new_body,
                                                     too_long_as_text)

@@ -163,6 +163,21 @@ def test_redact_event_copies_and_masks_everything(redactor):
     assert TOKEN not in json.dumps(result)
 
 
+class _Record(dict):
+    """A body record of a dict subclass, as a caller may build one."""
+
+
+def test_a_json_body_record_of_a_dict_subclass_is_walked(redactor):
+    body = _Record(_json_body(PASSWORD_AUTH))
+    original = _event(body=body, request_body=_Record(_json_body(
+        TOKEN_AUTH)))
+    redacted = redactor.redact_event(original)
+    line = redactor.encode(original).decode('utf-8')
+    for text in (json.dumps(redacted), line):
+        assert 'asdf' not in text
+        assert TOKEN not in text
+
+
 def test_redact_event_text_body(redactor):
     body = event.body_record(
         b'{"auth": {"identity": {"password": {"user": {"password": "x1y2"',
