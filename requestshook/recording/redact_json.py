@@ -143,6 +143,12 @@ class JsonWalker(object):
             return self._walk_object(value, budget, token, depth)
         if isinstance(value, list):
             return self._walk_array(value, budget, secret, depth)
+        # A scalar comes here only as a whole body (a JSON text that is
+        # one string or number), scrubbed as the values of a container.
+        if value.__class__ is str:
+            return self._redact_string(value, budget)
+        if value.__class__ is float and value - value != 0.0:
+            return repr(value)      # as event.encode writes it
         return value
 
     # The budget is spent per container (a value counts 1) and per string

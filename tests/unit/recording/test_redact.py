@@ -178,6 +178,17 @@ def test_a_json_body_record_of_a_dict_subclass_is_walked(redactor):
         assert TOKEN not in text
 
 
+@pytest.mark.parametrize('raw', [
+    b'"password=S3CRET&name=x"', b'"{\\"password\\": \\"S3CRET\\"}"',
+    b'"https://admin:S3CRET@host/v3"'])
+def test_a_json_body_that_is_one_string_is_scrubbed(redactor, raw):
+    body = event.body_record(raw, len(raw), 'application/json')
+    assert body['kind'] == event.BODY_JSON
+    original = _event(body=body)
+    assert 'S3CRET' not in json.dumps(redactor.redact_event(original))
+    assert b'S3CRET' not in redactor.encode(original)
+
+
 def test_redact_event_text_body(redactor):
     body = event.body_record(
         b'{"auth": {"identity": {"password": {"user": {"password": "x1y2"',
