@@ -189,6 +189,21 @@ def test_a_json_body_that_is_one_string_is_scrubbed(redactor, raw):
     assert b'S3CRET' not in redactor.encode(original)
 
 
+@pytest.mark.parametrize('number', [float('inf'), float('-inf'),
+                                    float('nan')])
+def test_a_json_body_of_one_non_finite_number_stays_strict(
+        redactor, number):
+    body = {'kind': event.BODY_JSON, 'size': 3, 'truncated': False,
+            'data': number}
+    line = redactor.encode(_event(body=body))
+    assert json.loads(line, parse_constant=_refused)['body']['data'] == \
+        repr(number)
+
+
+def _refused(constant):
+    raise ValueError(constant)
+
+
 def test_redact_event_text_body(redactor):
     body = event.body_record(
         b'{"auth": {"identity": {"password": {"user": {"password": "x1y2"',
