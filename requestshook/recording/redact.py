@@ -81,9 +81,12 @@ _SECRET_PAYLOAD_URL = re.compile(
     r'^(?:[a-z][a-z0-9+.-]*://[^/]*)?[^?#]*/secrets/[^/?#]+(?:/payload)?/?'
     r'(?:[?#]|$)', re.I)
 SECRET_PAYLOAD_REASON = 'a barbican secret payload'
-# Redacted URLs kept, by URL; header kinds kept, by name as sent.
+# Redacted URLs kept, by URL; header kinds kept, by name as sent; each
+# only when at most _LENGTH_KEPT characters long (a thousand long ones
+# would hold megabytes).
 _URLS_KEPT = 1024
 _HEADER_NAMES_KEPT = 1024
+_LENGTH_KEPT = 2048
 _UNSEEN = object()
 
 
@@ -229,7 +232,7 @@ class Redactor(redact_json.JsonWalker):
         # The kind of a header name as sent; text names are kept.
         text = name if name.__class__ is str else _text(name)
         kind = self._header_kinds.get(text.lower())
-        if name.__class__ is str:
+        if name.__class__ is str and len(name) <= _LENGTH_KEPT:
             if len(self._kinds_by_name) >= _HEADER_NAMES_KEPT:
                 self._kinds_by_name.clear()
             self._kinds_by_name[name] = kind
@@ -359,7 +362,7 @@ class Redactor(redact_json.JsonWalker):
     def _cached_url(self, url):
         # The request and response events of a call, and the calls to
         # one resource, share their URL.
-        if url.__class__ is not str:
+        if url.__class__ is not str or len(url) > _LENGTH_KEPT:
             return self.redact_url(url)
         new = self._urls.get(url)
         if new is None:

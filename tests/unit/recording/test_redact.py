@@ -582,3 +582,18 @@ def test_a_string_with_a_key_spelled_with_a_sign_that_lowers_to_ascii(
     line = redactor.encode(_event(body=_json_body(
         {'conf': '%s=zq9hidden' % name})))
     assert 'zq9hidden' not in line.decode('utf-8')
+
+
+def test_long_urls_and_header_names_are_redacted_but_not_kept(redactor):
+    # Kept per redactor by the thousand: a long one each time would hold
+    # megabytes (a remote server's header names, a client's URLs).
+    url = 'http://h/v3?password=S3CRET&q=' + 'x' * 5000
+    name = 'X-Auth-Token' + '-' * 5000
+    for _ in range(2):
+        line = redactor.encode(_event(headers=[(name, 'v'),
+                                               ('X-Auth-Token', TOKEN)])
+                               ) + redactor.encode(dict(_event(), url=url))
+        assert b'S3CRET' not in line and TOKEN.encode() not in line
+    assert url not in redactor._urls
+    assert name not in redactor._kinds_by_name
+    assert 'X-Auth-Token' in redactor._kinds_by_name
