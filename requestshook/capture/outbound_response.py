@@ -59,7 +59,7 @@ def know_header_types(case_insensitive_dict, http_header_dict):
     try:
         sample = case_insensitive_dict([('A', '1'), ('b', '2')])
         if _stored_pairs(sample, case_insensitive_dict, None) == \
-                [list(pair) for pair in sample.items()]:
+                list(sample.items()):
             _CASE_INSENSITIVE_DICT = case_insensitive_dict
     except Exception:
         pass
@@ -67,7 +67,7 @@ def know_header_types(case_insensitive_dict, http_header_dict):
         sample = http_header_dict([('A', '1'), ('b', '2')])
         sample.add('a', '3')
         if _stored_pairs(sample, None, http_header_dict) == \
-                [list(pair) for pair in sample.items()]:
+                list(sample.items()):
             _HTTP_HEADER_DICT = http_header_dict
     except Exception:
         pass
@@ -77,26 +77,26 @@ def _stored_pairs(headers, case_insensitive_dict, http_header_dict):
     kind = headers.__class__
     if kind is case_insensitive_dict:
         # {lowered name: (name, value)}
-        return [[name, value] for name, value in headers._store.values()]
+        return list(headers._store.values())
     if kind is http_header_dict:
         # {lowered name: [name, value, value...]}, one pair per value.
-        return [[values[0], value]
+        return [(values[0], value)
                 for values in headers._container.values()
                 for value in values[1:]]
     return None
 
 
 def header_pairs(headers):
-    """``[name, value]`` lists of text, in the order items() gives."""
+    """``(name, value)`` pairs of text, in the order items() gives."""
     pairs = _stored_pairs(headers, _CASE_INSENSITIVE_DICT, _HTTP_HEADER_DICT)
     if pairs is None:
         items = getattr(headers, 'items', None)
         if items is None:
             return []
-        pairs = [[name, value] for name, value in items()]
+        pairs = list(items())
     for name, value in pairs:
         if name.__class__ is not str or value.__class__ is not str:
-            return [[_text(name), _text(value)] for name, value in pairs]
+            return [(_text(name), _text(value)) for name, value in pairs]
     return pairs
 
 

@@ -31,7 +31,7 @@ from requestshook import event
 
 
 def _by_items(headers):
-    return [[outbound_response._text(name), outbound_response._text(value)]
+    return [(outbound_response._text(name), outbound_response._text(value))
             for name, value in headers.items()]
 
 
@@ -57,14 +57,14 @@ def test_request_headers_as_items_gives_them(known_types):
     headers['Content-Type'] = 'application/json'
     assert outbound_response.header_pairs(headers) == _by_items(headers)
     assert outbound_response.header_pairs(headers)[1] == \
-        ['ACCEPT', 'application/json']
+        ('ACCEPT', 'application/json')
 
 
 def test_bytes_in_request_headers_become_text(known_types):
     headers = requests.structures.CaseInsensitiveDict(
         [('X-Bytes', b'caf\xe9'), (b'X-Name', 'v'), ('Plain', 'p')])
     assert outbound_response.header_pairs(headers) == [
-        ['X-Bytes', 'caf\xe9'], ['X-Name', 'v'], ['Plain', 'p']]
+        ('X-Bytes', 'caf\xe9'), ('X-Name', 'v'), ('Plain', 'p')]
 
 
 def test_repeated_response_headers_as_items_gives_them(known_types):
@@ -94,7 +94,7 @@ def test_a_type_whose_storage_differs_from_its_items_is_not_read(
     assert outbound_response._CASE_INSENSITIVE_DICT is None
     assert outbound_response._HTTP_HEADER_DICT is None
     assert outbound_response.header_pairs(Stored([('A', '1')])) == \
-        [['A', '1']]
+        [('A', '1')]
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
