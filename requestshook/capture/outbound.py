@@ -177,9 +177,10 @@ def _patch_adapters(module):
         return
     try:
         import requests.structures
-        import urllib3
+        import urllib3.response     # HTTPHeaderDict there in 1.x and 2.x
         outbound_response.know_header_types(
-            requests.structures.CaseInsensitiveDict, urllib3.HTTPHeaderDict)
+            requests.structures.CaseInsensitiveDict,
+            urllib3.response.HTTPHeaderDict)
     except Exception as exc:
         _internal_failure('header types', exc)
     wrapt.wrap_function_wrapper(module, 'HTTPAdapter.send', _send)
