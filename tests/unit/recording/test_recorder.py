@@ -421,6 +421,23 @@ def test_redaction_lists_follow_config(make, paths, clock):
     assert first['body']['data'] == {'pin': '***'}
 
 
+def test_redaction_lists_reloaded_apply_to_names_seen_before(make, paths,
+                                                             clock):
+    # The redactor keeps what it decided per header name, key and URL:
+    # a reload must not keep those decisions.
+    made = make(['redact_headers = X-Other'])
+
+    def emitted():
+        one = _event(headers=[('X-Later', 'v1')], data={'later': 'v2'})
+        made.emit(dict(one, url='http://h/x?later=v3'))
+        return paths.log.read_text().splitlines()[-1]
+    assert all(value in emitted() for value in ('v1', 'v2', 'v3'))
+    write_config(paths, ['redact_headers = X-Later',
+                         'redact_body_keys = later'])
+    clock.advance()
+    assert not any(value in emitted() for value in ('v1', 'v2', 'v3'))
+
+
 def test_log_file_change_takes_effect(make, paths, clock, tmp_path):
     made = make()
     made.emit(_event())
