@@ -54,7 +54,9 @@ def _start_response(status, headers, exc_info=None):
 def _round(app, calls):
     environs = [apps.json_environ() for _ in range(calls)]
     started = time.process_time()
-    for environ in environs:
+    for index in range(calls):
+        environ = environs[index]
+        environs[index] = None      # let go after the call, as percall.py
         result = app(environ, _start_response)
         for _chunk in result:
             pass
