@@ -20,7 +20,10 @@ def enable(service_name=None, config_file=None, one_trace=False,
     For daemons (nova-compute, nova-scheduler) and clients (the
     ``openstack`` CLI).  ``one_trace`` makes all the calls this process
     makes outside an inbound call one flow; ``hmac_key`` signs the ids it
-    sends.  Safe to call more than once; returns the recorder used.
+    sends: one key, or several (a list or comma-separated text), the first
+    signing and each verifying the ids that arrive by RPC, so keys change
+    without a flag day.  Safe to call more than once; returns the recorder
+    used.
     """
     from requestshook.capture import outbound
     from requestshook.capture import rpc

@@ -391,7 +391,7 @@ class RequestsHook(object):
             self._process_name = identity.service_name()
             outbound.install(recorder=recorder,
                              service_name=self._configured_name,
-                             hmac_key=(self._hmac_keys or [None])[0])
+                             hmac_key=self._hmac_keys or None)
             rpc.install()
             self._recorder = recorder
         except Exception as exc:

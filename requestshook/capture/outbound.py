@@ -62,7 +62,9 @@ class _Settings(object):
         self.service_name = None
         self.one_trace = False
         self.process_name = None
+        # The first key signs the ids sent; each verifies what arrives.
         self.hmac_key = None
+        self.hmac_keys = ()
 
 
 _settings = _Settings()
@@ -118,12 +120,20 @@ def _emit(recorder, record, closing):
     return recorder.emit(record) is not False
 
 
+def _set_keys(hmac_key):
+    # One key, or several (a list or comma-separated text): the first
+    # signs, each verifies (keys change without a flag day).
+    keys = tuple(trust.parse_keys(hmac_key))
+    if keys:
+        _settings.hmac_key, _settings.hmac_keys = keys[0], keys
+
+
 def install(recorder=None, service_name=None, hmac_key=None):
     """Install the hook once per process; safe to call again.
 
-    ``recorder``, ``service_name`` and ``hmac_key`` are kept unless the
-    process already gave some (the first paste filter or an explicit
-    :func:`enable`).
+    ``recorder``, ``service_name`` and ``hmac_key`` (one key or several,
+    see :func:`enable`) are kept unless the process already gave some
+    (the first paste filter or an explicit :func:`enable`).
     """
     with _settings.lock:
         if recorder is not None and _settings.recorder is None:
@@ -131,7 +141,7 @@ def install(recorder=None, service_name=None, hmac_key=None):
         if service_name and not _settings.service_name:
             _settings.service_name = service_name
         if hmac_key and not _settings.hmac_key:
-            _settings.hmac_key = hmac_key
+            _set_keys(hmac_key)
         if _settings.installed:
             return
         _settings.installed = True
@@ -145,8 +155,10 @@ def enable(service_name=None, config_file=None, one_trace=False,
     For processes with no paste pipeline: daemons (``nova-compute``) and
     clients (the ``openstack`` CLI).  ``one_trace`` makes every call made
     outside an inbound call part of one flow for this process's lifetime.
-    ``hmac_key`` signs the ids sent (see :mod:`requestshook.capture.trust`).
-    Returns the recorder used.
+    ``hmac_key`` signs the ids sent (see :mod:`requestshook.capture.trust`):
+    one key, or several (a list or comma-separated text) of which the
+    first signs and each verifies the ids that arrive by RPC.  Returns the
+    recorder used.
     """
     from requestshook.recording import recorder as recorder_module
     recorder = recorder_module.get_recorder(config_file=config_file,
@@ -157,7 +169,7 @@ def enable(service_name=None, config_file=None, one_trace=False,
             _settings.service_name = service_name
         _settings.one_trace = bool(one_trace)
         if hmac_key:
-            _settings.hmac_key = hmac_key
+            _set_keys(hmac_key)
     install()
     return recorder
 

@@ -186,6 +186,15 @@ def hmac_key():
     return outbound._settings.hmac_key
 
 
+def hmac_keys():
+    # The keys that verify: those given with the signing key, first.
+    key = outbound._settings.hmac_key
+    if not key:
+        return ()
+    keys = outbound._settings.hmac_keys
+    return keys if keys and keys[0] == key else (key,)
+
+
 def one_trace():
     return outbound._settings.one_trace
 
@@ -315,8 +324,8 @@ def claimed(message):
     """The sender's ids from a received message, or None.
 
     None when there are none (a sender without requestshook), when they
-    are malformed, or when this process knows an HMAC key and they are not
-    signed with it.
+    are malformed, or when this process knows HMAC keys and they are not
+    signed with one of them.
     """
     ids = message.get(MESSAGE_KEY) if isinstance(message, dict) else None
     if not isinstance(ids, dict):
@@ -328,9 +337,9 @@ def claimed(message):
     parent = ids.get('parent')
     if parent is not None and _valid_id(parent) is None:
         return None
-    key = hmac_key()
-    if key and not trust.verify([key], ids.get('hmac'), hop_id,
-                                ids.get('from'), trace, parent):
+    keys = hmac_keys()
+    if keys and not trust.verify(list(keys), ids.get('hmac'), hop_id,
+                                 ids.get('from'), trace, parent):
         return None
     url = ids.get('url')
     return {'id': hop_id, 'trace': trace, 'parent': parent,

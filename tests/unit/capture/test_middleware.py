@@ -631,4 +631,4 @@ def test_loading_the_filter_installs_the_outbound_hook(installs):
     rec = fake_recorder.FakeRecorder()
     make_filter(json_app, rec, hmac_keys='k1,k2')
     assert installs == [{'recorder': rec, 'service_name': 'glance-api',
-                         'hmac_key': 'k1'}]
+                         'hmac_key': ['k1', 'k2']}]

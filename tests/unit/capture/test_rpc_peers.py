@@ -190,6 +190,41 @@ def test_signed_ids_are_trusted_forged_ones_are_not(
     assert arrived['from'] == rpc.UNKNOWN_CALLER
 
 
+def test_keys_change_without_a_flag_day(rec, transport, monkeypatch):
+    # Receivers know the new key and the old one (hmac_keys = new,old):
+    # a sender still on the old key is trusted, one on neither is not,
+    # and this process signs with the new one.
+    from requestshook.capture import trust
+    monkeypatch.setattr(outbound._settings, 'hmac_key', 'new')
+    monkeypatch.setattr(outbound._settings, 'hmac_keys', ('new', 'old'))
+    old_signed = dict(FORGED, hmac=trust.sign(
+        'old', FORGED['id'], FORGED['from'], FORGED['trace'],
+        FORGED['parent']))
+    other_signed = dict(FORGED, hmac=trust.sign(
+        'other', FORGED['id'], FORGED['from'], FORGED['trace'],
+        FORGED['parent']))
+    with fx.serving(transport, [fx.Echo()]):
+        _send_claiming(transport, old_signed)
+        fx.wait_for(lambda: len(rec.events) == 2)
+        assert rec.events[0]['id'] == FORGED['id']
+        del rec.events[:]
+        _send_claiming(transport, other_signed)
+        fx.wait_for(lambda: len(rec.events) == 2)
+        assert rec.events[0]['id'] != FORGED['id']
+    sent = rpc.carried('a' * 32, 'b' * 32, None, 'nova-api', rpc.CALL,
+                       'rpc://nova/conductor/echo', False)
+    assert trust.verify(['new'], sent['hmac'], 'a' * 32, 'nova-api',
+                        'b' * 32, None)
+
+
+def test_the_filter_gives_the_hooks_all_its_keys(monkeypatch):
+    monkeypatch.setattr(outbound._settings, 'hmac_key', None)
+    monkeypatch.setattr(outbound._settings, 'hmac_keys', ())
+    outbound.install(hmac_key=['new', 'old'])
+    assert outbound._settings.hmac_key == 'new'
+    assert outbound._settings.hmac_keys == ('new', 'old')
+
+
 def test_without_a_key_claimed_ids_are_taken(rec, transport):
     with fx.serving(transport, [fx.Echo()]):
         _send_claiming(transport, FORGED)
