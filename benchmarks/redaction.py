@@ -64,6 +64,9 @@ HOSTILE = [
     ('password: a\\n', 'password: a\n', 'text/plain'),
     ('<password>a</password>', '<password>a</password>', 'text/xml'),
     ('<a_password>', '<a_password>', 'text/xml'),
+    # the text after a closing tag is searched again, once
+    ('</x_password>password>', '</x_password>password>', 'text/xml'),
+    ('</password>password=a ', '</password>password=a ', 'text/xml'),
     ('<input', '<input', 'text/html'),
     ('<input name=password value=a>', '<input name=password value=a>',
      'text/html'),

@@ -66,14 +66,16 @@ _ENCODED_CHARS = r'[^&;#\s%"<>\\]*'
 _ENCODED_VALUE = r'(?P<ev>%s(?:%%(?!26|3b|23|20|22)%s)*)' % (
     _ENCODED_CHARS, _ENCODED_CHARS)
 
-_TEXT_KEYS = (
-    r'(?P<key>KEYS)(?:'
+_KEY_VALUES = (
     r'\\*["\']\s*:\s*(?:(?P<tobj>\{)|' + _JSON_VALUE + ')'
     r'|=(?:' + _QUOTED_VALUE + r'|(?![ \t])' + _FORM_VALUE + ')'
     r'|%3d' + _ENCODED_VALUE +
-    r'|(?:[ \t]+=[ \t]*|=[ \t]+|[ \t]*:[ \t]+)(?P<iv>[^\r\n]*)'
-    r'|(?P<xml>>)(?P<xv>[^<]*)'
-    r')')
+    r'|(?:[ \t]+=[ \t]*|=[ \t]+|[ \t]*:[ \t]+)(?P<iv>[^\r\n]*)')
+_TEXT_KEYS = r'(?P<key>KEYS)(?:' + _KEY_VALUES + \
+    r'|(?P<xml>>)(?P<xv>[^<]*))'
+# The text after a closing tag holds no "<": no tag opens in it.
+_NOT_XML_KEYS = r'(?P<key>KEYS)(?:' + _KEY_VALUES + ')'
+
 _URL_KEYS = r'(?P<key>KEYS)(?:=' + _URL_VALUE + r'|%3d' + \
     _ENCODED_VALUE + r')'
 # A key inside a percent-encoded query: ?path=%3Ftoken%3D...
@@ -178,6 +180,8 @@ class TextScrubber(object):
         keys = sorted(set(keys))
         bounded = redact_keys.trie_pattern(keys, _KEY_BOUNDARY)
         self._text_keys = re.compile(_TEXT_KEYS.replace('KEYS', bounded))
+        self._not_xml_keys = re.compile(
+            _NOT_XML_KEYS.replace('KEYS', bounded))
         self._url_keys = re.compile(_URL_KEYS.replace('KEYS', bounded))
         self._encoded_keys = re.compile(_ENCODED_KEYS.replace(
             'KEYS', redact_keys.trie_pattern(keys)))
@@ -268,9 +272,14 @@ class TextScrubber(object):
 
     # -- the passes ------------------------------------------------------
 
-    def _keys(self, pattern, text, low, spans, whole):
+    def _keys(self, pattern, text, low, spans, whole, start=0, end=None):
         # The value group that matched is the last group of the match.
-        for match in pattern.finditer(low):
+        # A closing tag's match (</password>) took the text after it, up
+        # to the next "<", as its value: that text is searched once more,
+        # without the XML branch (no tag opens in it), so what it holds is
+        # found and each character is still searched at most twice.
+        for match in pattern.finditer(low, start,
+                                      len(low) if end is None else end):
             spans.spend(match.start())
             kind = match.lastgroup
             token = redact_keys.is_token_key(match.group('key'))
@@ -283,6 +292,9 @@ class TextScrubber(object):
                 self._string(match, kind, text, spans, token, whole)
             elif kind != 'xv' or self._opens_tag(low, match):
                 self._plain(match, kind, text, spans, token, whole)
+            elif match.end() > match.end('xml'):
+                self._keys(self._not_xml_keys, text, low, spans, whole,
+                           match.end('xml'), match.end())
 
     def _token_id(self, start, text, low, spans, whole):
         # The "id" among the object's own keys, before any nested object.

@@ -103,6 +103,10 @@ def test_a_cut_json_response_is_scrubbed_as_text(redactor):
     "{'user': {'name': 'u', 'password': '%s'}}" % SECRET,
     "{'token': '%s', 'x': 1}" % SECRET,
     "{u'password': u'%s'}" % SECRET,
+    # after a closing tag of a secret key, up to the next "<"
+    '<password>a</password>\npassword=%s\n' % SECRET,
+    '<x_password>a</x_password> token: %s' % SECRET,
+    '</password>password>password=%s' % SECRET,
 ])
 def test_text_shapes_are_scrubbed(redactor, text):
     secret = '12345' if '12345' in text else SECRET
