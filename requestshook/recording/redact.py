@@ -257,7 +257,12 @@ class Redactor(redact_json.JsonWalker):
 
         ``whole``: the text is complete, not the head of a longer body.
         """
-        return self._scrubber.scrub_text(text, whole)
+        new = self._scrubber.scrub_text(text, whole)
+        if new.__class__ is str and _PATH_TOKEN_SEGMENT in new:
+            new = redact_json.hash_path_tokens(new, whole)
+            if new == text:
+                return text
+        return new
 
     def redact_body(self, body, walk_json=True):
         """A body record with secrets masked (same dict if none)."""

@@ -93,12 +93,23 @@ def _replaced(data, path, value):
 
 
 def _hash_path_token(match):
+    if match.group(2) == MASK:
+        return match.group(0)
     return match.group(1) + hash_value(match.group(2))
 
 
-def hash_path_tokens(text):
-    """``text`` with nova's console auth tokens in paths hashed."""
-    return _PATH_TOKEN.sub(_hash_path_token, text)
+def hash_path_tokens(text, whole=True):
+    """``text`` with nova's console auth tokens in paths hashed.
+
+    ``whole``: the text is not cut; a token at the end of a cut text may
+    be cut too, and is masked.
+    """
+    if whole:
+        return _PATH_TOKEN.sub(_hash_path_token, text)
+    end = len(text)
+    return _PATH_TOKEN.sub(
+        lambda match: match.group(1) + MASK if match.end() == end
+        else _hash_path_token(match), text)
 
 
 class JsonWalker(object):

@@ -177,3 +177,16 @@ def test_deep_json_walk_is_bounded(redactor):
         value = value['a']
     value['password'] = SECRET
     assert SECRET not in json.dumps(redactor.redact_json(data))
+
+
+def test_console_auth_tokens_in_a_text_body_are_hashed(redactor):
+    token = 'e3f1c2d4-console-token'
+    text = 'GET /os-console-auth-tokens/%s HTTP/1.1\nnext line' % token
+    result = redactor.redact_text(text, whole=True)
+    assert token not in result
+    assert redact.hash_value(token) in result
+    # At the end of a cut text the token may be cut too: masked.
+    cut = redactor.redact_text('see /os-console-auth-tokens/%s' % token)
+    assert token[:8] not in cut and redact.MASK in cut
+    assert redactor.redact_text(cut, whole=True) == cut
+    assert redactor.redact_text(result) == result
