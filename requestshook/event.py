@@ -208,18 +208,22 @@ def is_text_type(content_type):
                          'application/x-www-form-urlencoded'))
 
 
-# Content type -> (JSON?, JSON or text?), for the last types seen.
+# Content type -> (JSON?, JSON or text?), for the last types seen (of a
+# sane length: a peer may send a 64 KiB one).
 _type_kinds = {}
 _TYPE_KINDS_KEPT = 256
+_TYPE_KEPT_LENGTH = 256
 
 
 def _type_kind(content_type):
-    kind = _type_kinds.get(content_type) \
-        if content_type.__class__ in (str, type(None)) else None
+    kept = content_type is None or (
+        content_type.__class__ is str and
+        len(content_type) <= _TYPE_KEPT_LENGTH)
+    kind = _type_kinds.get(content_type) if kept else None
     if kind is None:
         json_type = is_json_type(content_type)
         kind = (json_type, json_type or is_text_type(content_type))
-        if content_type.__class__ in (str, type(None)):
+        if kept:
             if len(_type_kinds) >= _TYPE_KINDS_KEPT:
                 _type_kinds.clear()
             _type_kinds[content_type] = kind

@@ -138,17 +138,20 @@ def _is_chunked(environ):
     return 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
 
 
-# User-Agent -> caller, for the agents seen last.
+# User-Agent -> caller, for the agents seen last (of a sane length: a
+# client may send a 64 KiB one).
 _callers = {}
 _CALLERS_KEPT = 256
+_CALLER_KEPT_LENGTH = 1024
 
 
 def _caller_from_user_agent(user_agent):
-    caller = _callers.get(user_agent) if user_agent.__class__ is str \
-        else None
+    kept = user_agent.__class__ is str and \
+        len(user_agent) <= _CALLER_KEPT_LENGTH
+    caller = _callers.get(user_agent) if kept else None
     if caller is None:
         caller = identity.caller_from_user_agent(user_agent) or ''
-        if user_agent.__class__ is str:
+        if kept:
             if len(_callers) >= _CALLERS_KEPT:
                 _callers.clear()
             _callers[user_agent] = caller

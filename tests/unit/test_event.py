@@ -288,3 +288,12 @@ def test_compressed_images_are_kept_as_they_are():
                              'application/octet-stream')
     assert body['kind'] == event.BODY_BINARY
     assert base64.b64decode(body['data']) == packed[:64]
+
+
+def test_long_content_types_are_classified_but_not_kept():
+    long_type = 'application/json; x=' + 'y' * 70000
+    record = event.body_record(b'{"a": 1}', 8, long_type)
+    assert record['kind'] == event.BODY_JSON
+    assert long_type not in event._type_kinds
+    event.body_record(b'{"a": 1}', 8, 'application/json')
+    assert 'application/json' in event._type_kinds

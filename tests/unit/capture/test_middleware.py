@@ -160,6 +160,19 @@ def test_ids_from_headers_are_used():
     assert dict(response_headers)[event.HEADER_REQUEST_ID] == 'a' * 32
 
 
+def test_callers_are_named_per_user_agent_and_long_agents_not_kept():
+    rec = fake_recorder.FakeRecorder()
+    app = make_filter(json_app, rec)
+    long_agent = 'python-novaclient/18 ' + 'x' * 70000
+    for agent in ('openstacksdk/4.0 ka/5', 'curl/8', 'openstacksdk/4.1',
+                  long_agent, ''):
+        serve(app, environ_for(headers={'User-Agent': agent}))
+    assert [record['from'] for record in rec.events[::2]] == [
+        'openstacksdk', 'curl', 'openstacksdk', 'python-novaclient',
+        middleware.UNKNOWN_CALLER]
+    assert long_agent not in middleware._callers
+
+
 def test_junk_ids_are_replaced():
     rec = fake_recorder.FakeRecorder()
     headers = {event.HEADER_REQUEST_ID: 'x' * 500,
