@@ -37,6 +37,7 @@ from requestshook.capture import body
 from requestshook.capture import context
 from requestshook import event
 from requestshook.capture import identity
+from requestshook.capture import observed_input
 from requestshook.capture import outbound
 from requestshook.capture import rpc
 from requestshook.recording import report
@@ -227,7 +228,7 @@ class InboundCall(object):
         self.response_head = body.BodyHead(max_bytes)
         if has_body:
             self.request_head = body.BodyHead(max_bytes)
-            environ['wsgi.input'] = body.ObservedInput(
+            environ['wsgi.input'] = observed_input.ObservedInput(
                 environ['wsgi.input'], self.request_head)
             request_body = None
         else:

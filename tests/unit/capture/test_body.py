@@ -16,6 +16,7 @@ import io
 import pytest
 
 from requestshook.capture import body
+from requestshook.capture import observed_input
 
 
 def test_head_keeps_first_bytes_and_counts_all():
@@ -128,7 +129,7 @@ DATA = b'line one\nline two\nline three\n'
 ])
 def test_observed_input_passes_exactly_and_observes(consume):
     head = body.BodyHead(1000)
-    stream = body.ObservedInput(_Input(DATA), head)
+    stream = observed_input.ObservedInput(_Input(DATA), head)
     assert consume(stream) == DATA
     assert head.head == DATA
     assert head.size == len(DATA)
@@ -136,7 +137,7 @@ def test_observed_input_passes_exactly_and_observes(consume):
 
 def test_observed_input_close_and_extras_pass_through():
     inner = _Input(DATA)
-    stream = body.ObservedInput(inner, body.BodyHead(10))
+    stream = observed_input.ObservedInput(inner, body.BodyHead(10))
     assert stream.extra == 'passed through'
     stream.close()
     assert inner.closed
@@ -146,7 +147,7 @@ def test_observed_input_errors_pass_through():
     class Broken(_Input):
         def read(self, *args):
             raise IOError('client gone')
-    stream = body.ObservedInput(Broken(b''), body.BodyHead(10))
+    stream = observed_input.ObservedInput(Broken(b''), body.BodyHead(10))
     with pytest.raises(IOError, match='client gone'):
         stream.read(3)
 
@@ -338,14 +339,15 @@ SERVER_INPUTS = {
                          ids=list(SERVER_INPUTS))
 def test_observed_input_has_exactly_the_attributes_of_what_it_wraps(make):
     inner = make(DATA)
-    stream = body.ObservedInput(inner, body.BodyHead(100))
+    stream = observed_input.ObservedInput(inner, body.BodyHead(100))
     for name in ATTRIBUTES:
         assert hasattr(stream, name) == hasattr(inner, name), name
 
 
 def test_gunicorn_chunked_input_has_no_close_and_neither_has_its_wrapper():
     # glance's format inspector calls close() only where it exists.
-    stream = body.ObservedInput(_gunicorn_chunked(DATA), body.BodyHead(100))
+    stream = observed_input.ObservedInput(_gunicorn_chunked(DATA),
+                                          body.BodyHead(100))
     with pytest.raises(AttributeError):
         stream.close()
 
@@ -355,7 +357,7 @@ def test_gunicorn_chunked_input_has_no_close_and_neither_has_its_wrapper():
 def test_observed_input_methods_have_the_same_signatures(make):
     import inspect
     inner = make(DATA)
-    stream = body.ObservedInput(inner, body.BodyHead(100))
+    stream = observed_input.ObservedInput(inner, body.BodyHead(100))
     for name in ('read', 'readline', 'readlines', 'readinto', 'seek'):
         if hasattr(inner, name):
             assert inspect.signature(getattr(stream, name)) == \
@@ -364,7 +366,7 @@ def test_observed_input_methods_have_the_same_signatures(make):
 
 def test_read_takes_the_keyword_the_server_names():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(_gunicorn_chunked(DATA), head)
+    stream = observed_input.ObservedInput(_gunicorn_chunked(DATA), head)
     assert stream.read(size=4) == DATA[:4]
     assert head.head == DATA[:4]
     with pytest.raises(TypeError):
@@ -378,11 +380,12 @@ import inspect, io, warnings
 warnings.simplefilter('ignore')
 from eventlet import wsgi
 from requestshook.capture import body
+from requestshook.capture import observed_input
 names = %r
 data = %r
 inner = wsgi.Input(io.BytesIO(data), len(data), sock=None)
 head = body.BodyHead(100)
-stream = body.ObservedInput(inner, head)
+stream = observed_input.ObservedInput(inner, head)
 for name in names:
     assert hasattr(stream, name) == hasattr(inner, name), name
 for name in ('read', 'readline', 'readlines'):
@@ -414,7 +417,7 @@ def test_eventlet_input():
                          ids=str)
 def test_iterating_the_input_is_observed(make):
     head = body.BodyHead(100)
-    stream = body.ObservedInput(make(DATA), head)
+    stream = observed_input.ObservedInput(make(DATA), head)
     assert b''.join(stream) == DATA
     assert head.head == DATA and head.size == len(DATA)
     assert head.at_end
@@ -423,7 +426,7 @@ def test_iterating_the_input_is_observed(make):
 @pytest.mark.parametrize('make', [_gunicorn_chunked, io.BytesIO], ids=str)
 def test_next_on_the_input_is_observed(make):
     head = body.BodyHead(100)
-    stream = body.ObservedInput(make(DATA), head)
+    stream = observed_input.ObservedInput(make(DATA), head)
     assert next(stream) == b'line one\n'
     assert iter(stream) is stream
     assert head.head == b'line one\n'
@@ -431,14 +434,15 @@ def test_next_on_the_input_is_observed(make):
 
 def test_gunicorn_next_method_is_observed():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(_gunicorn_chunked(DATA), head)
+    stream = observed_input.ObservedInput(_gunicorn_chunked(DATA), head)
     assert stream.next() == b'line one\n'
     assert head.size == len(b'line one\n')
 
 
 def test_readinto_is_observed():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(io.BufferedReader(io.BytesIO(DATA)), head)
+    stream = observed_input.ObservedInput(
+        io.BufferedReader(io.BytesIO(DATA)), head)
     buffer = bytearray(10)
     assert stream.readinto(buffer) == 10
     assert stream.readinto1(memoryview(buffer)[:4]) == 4
@@ -448,7 +452,7 @@ def test_readinto_is_observed():
 
 def test_seek_back_and_read_again_is_counted_once():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    stream = observed_input.ObservedInput(io.BytesIO(DATA), head)
     assert stream.read(5) == DATA[:5]
     assert stream.seek(0) == 0
     assert stream.read() == DATA
@@ -460,7 +464,7 @@ def test_seek_back_and_read_again_is_counted_once():
 
 def test_seek_forward_counts_the_skipped_bytes_as_not_kept():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    stream = observed_input.ObservedInput(io.BytesIO(DATA), head)
     stream.seek(5)
     assert stream.read() == DATA[5:]
     assert head.size == len(DATA)
@@ -471,7 +475,7 @@ def test_seek_forward_counts_the_skipped_bytes_as_not_kept():
 
 def test_context_manager_input_gives_the_wrapper():
     head = body.BodyHead(100)
-    stream = body.ObservedInput(io.BytesIO(DATA), head)
+    stream = observed_input.ObservedInput(io.BytesIO(DATA), head)
     with stream as entered:
         assert entered is stream
         entered.read(4)
@@ -480,7 +484,7 @@ def test_context_manager_input_gives_the_wrapper():
 
 def test_attributes_set_on_the_wrapper_reach_the_input():
     inner = _Input(DATA)
-    stream = body.ObservedInput(inner, body.BodyHead(10))
+    stream = observed_input.ObservedInput(inner, body.BodyHead(10))
     stream.marker = 'set'
     assert inner.marker == 'set' and stream.marker == 'set'
 

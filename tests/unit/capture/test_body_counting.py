@@ -18,6 +18,7 @@ import io
 import pytest
 
 from requestshook.capture import body
+from requestshook.capture import observed_input
 from requestshook.capture import context
 
 DATA = bytes(range(256)) * 4     # 1 KiB
@@ -26,7 +27,7 @@ HOP = context.Hop('trace', 'hop', 'glance')
 
 def _input(max_bytes=8, data=DATA):
     head = body.BodyHead(max_bytes)
-    return body.ObservedInput(io.BytesIO(data), head), head
+    return observed_input.ObservedInput(io.BytesIO(data), head), head
 
 
 def test_sized_reads_past_the_head_are_counted():
@@ -94,7 +95,7 @@ def test_reads_of_other_types_past_the_head_are_counted():
         def read(self, size):
             return memoryview(self.stream.read(size))
     head = body.BodyHead(8)
-    stream = body.ObservedInput(Views(), head)
+    stream = observed_input.ObservedInput(Views(), head)
     for _ in range(3):
         stream.read(100)
     assert head.size == 300 and head.head == DATA[:8]

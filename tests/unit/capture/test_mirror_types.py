@@ -16,10 +16,11 @@ import io
 
 from requestshook.capture import body
 from requestshook.capture import mirror
+from requestshook.capture import observed_input
 
 
 def _offers_each(wrapped):
-    return tuple(name for name in body.ObservedInput.OPTIONAL
+    return tuple(name for name in observed_input.ObservedInput.OPTIONAL
                  if mirror._offers(wrapped, name))
 
 
@@ -46,7 +47,7 @@ class _Guarded(object):
 
 def test_the_type_answer_is_the_instance_answer():
     for wrapped in (io.BytesIO(b'x'), _Reader(), _Dynamic(), _Guarded()):
-        assert mirror._offered(body.ObservedInput, wrapped) == \
+        assert mirror._offered(observed_input.ObservedInput, wrapped) == \
             _offers_each(wrapped)
     assert _offers_each(_Guarded()) == ('read',)
     assert 'readline' in _offers_each(_Dynamic())
@@ -55,8 +56,10 @@ def test_the_type_answer_is_the_instance_answer():
 def test_an_instance_with_a_method_of_its_own():
     plain, own = _Reader(), _Reader()
     own.readline = lambda: b''
-    assert mirror._offered(body.ObservedInput, plain) == ('read',)
-    assert mirror._offered(body.ObservedInput, own) == ('read', 'readline')
-    assert hasattr(body.ObservedInput(own, body.BodyHead(10)), 'readline')
-    assert not hasattr(body.ObservedInput(plain, body.BodyHead(10)),
+    assert mirror._offered(observed_input.ObservedInput, plain) == ('read',)
+    assert mirror._offered(observed_input.ObservedInput, own) == (
+        'read', 'readline')
+    assert hasattr(observed_input.ObservedInput(own, body.BodyHead(10)),
+                   'readline')
+    assert not hasattr(observed_input.ObservedInput(plain, body.BodyHead(10)),
                        'readline')
