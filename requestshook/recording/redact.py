@@ -63,10 +63,6 @@ _PATH_TOKEN_SEGMENT = redact_json.PATH_TOKEN_SEGMENT
 # Kinds of headers.
 _HASHED, _MASKED, _AUTHORIZATION, _URL = range(4)
 BODY_FIELDS = ('body', 'request_body')
-# Event fields holding text in which a URL may show.
-URL_FIELDS = ('url', 'error')
-# Event fields holding free text (an exception may quote a body).
-TEXT_FIELDS = ('error',)
 URL_SECRET_PARAMS = redact_keys.URL_SECRET_PARAMS
 # Headers whose values are URLs, redacted as the event's url.
 URL_HEADERS = frozenset(['location', 'content-location', 'referer',
