@@ -337,23 +337,37 @@ def rerun_regex(tests):
     return '^(%s)' % '|'.join(parts)
 
 
+def run_switched_off(tempest, stack, label, regex, concurrency):
+    """Switch recording off, run, and see what was written meanwhile.
+
+    The log's size is taken once every process has seen the switch
+    (:meth:`set_capture` waits for that): an event of a call recorded
+    while recording was still on, such as a daemon's periodic call in
+    that window, is not counted as written while off.  Returns (results,
+    :class:`tempest_checks.Written`).
+    """
+    stack.set_capture(False)
+    size = os.path.getsize(stack.log_file)
+    results = tempest.run(label, regex, concurrency)
+    return results, tempest_checks.written_since(stack.log_file, size)
+
+
 def settle_differences(tempest, stack, on, off):
     """Run the tests whose results differ again, alone, in both modes.
 
     Two workers sharing one keystone make a few identity tests flaky in
     both modes; a test run alone in each mode shows whether recording
-    changes its result.  Returns (tests rerun, bytes written while off).
+    changes its result.  Returns (tests rerun, what was written while
+    off, a :class:`tempest_checks.Written` or None).
     """
     differ = Comparison(on, off).differ
     if not differ:
-        return [], 0
+        return [], None
     regex = rerun_regex(differ)
     stack.set_capture(True)
     on_again = tempest.run('rerun-recording-on', regex, 1)
-    size = os.path.getsize(stack.log_file)
-    stack.set_capture(False)
-    off_again = tempest.run('rerun-recording-off', regex, 1)
-    written = os.path.getsize(stack.log_file) - size
+    off_again, written = run_switched_off(
+        tempest, stack, 'rerun-recording-off', regex, 1)
     for test in set(on_again) | set(off_again):
         on[test] = on_again.get(test, NOT_RUN)
         off[test] = off_again.get(test, NOT_RUN)
@@ -371,12 +385,9 @@ def run(stack, regex=None, concurrency=CONCURRENCY, compute=None):
 
     stack.set_capture(True)
     on = tempest.run('recording-on', regex, concurrency)
-    size_before_off = os.path.getsize(stack.log_file)
-    stack.set_capture(False)
-    off = tempest.run('recording-off', regex, concurrency)
-    written_off = os.path.getsize(stack.log_file) - size_before_off
+    off, written = run_switched_off(tempest, stack, 'recording-off', regex,
+                                    concurrency)
     rerun, written_again = settle_differences(tempest, stack, on, off)
-    written_off += written_again
     log_check = tempest_checks.check_log(stack.log_file,
                                          stack.site.passwords.values())
 
@@ -386,6 +397,13 @@ def run(stack, regex=None, concurrency=CONCURRENCY, compute=None):
         print('run again alone in both modes (their results differed '
               'under concurrency): %s' % ', '.join(rerun))
     print(log_check.summary())
+    written_off = 0
+    for label, what in (('recording-off', written),
+                        ('rerun-recording-off', written_again)):
+        if what is not None and what.bytes:
+            written_off += what.bytes
+            print('%s wrote %d bytes:\n%s' % (label, what.bytes,
+                                              what.summary()))
     print('recording off wrote %d bytes' % written_off)
     ok = comparison.ok and log_check.ok and written_off == 0 and on
     return 0 if ok else 1

@@ -10,7 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""What a recorded run's log must be: strict JSON, and no secret in it."""
+"""What the log of a Tempest run must be.
+
+With recording on: strict JSON, and no secret in it.  With recording
+off: nothing at all (:func:`written_since` says what was, if anything).
+"""
 
 import json
 import re
@@ -62,3 +66,35 @@ def check_log(path, secrets):
             elif any(secret in line for secret in secrets):
                 check.secrets.append((number, 'a password of the stack'))
     return check
+
+
+class Written(object):
+    """What was appended to the log after an offset: lines as bytes."""
+
+    def __init__(self, size, lines):
+        self.bytes = size
+        self.lines = lines
+
+    def summary(self, limit=5):
+        """A line per event (at most ``limit``): side, hop, method, url."""
+        shown = []
+        for line in self.lines[:limit]:
+            try:
+                event = json.loads(line)
+                shown.append('  %s %s %s: %s -> %s %s %s' % (
+                    event.get('ts'), event.get('event'), event.get('side'),
+                    event.get('from'), event.get('to'), event.get('method'),
+                    event.get('url')))
+            except (ValueError, AttributeError):
+                shown.append('  (not an event: %d bytes)' % len(line))
+        if len(self.lines) > limit:
+            shown.append('  ... %d more lines' % (len(self.lines) - limit))
+        return '\n'.join(shown)
+
+
+def written_since(path, offset):
+    """:class:`Written`: what ``path`` holds past ``offset`` bytes."""
+    with open(path, 'rb') as stream:
+        stream.seek(offset)
+        tail = stream.read()
+    return Written(len(tail), tail.splitlines())

@@ -131,24 +131,42 @@ def test_rerun_regex_selects_exactly_the_tests():
 
 
 class _Stack(object):
-    def __init__(self, log):
+    """A stack whose daemons write while the switch settles.
+
+    ``set_capture`` appends an event as it returns, as a daemon's periodic
+    call recorded just before the processes saw the switch would; a run
+    labelled in ``writes_while`` appends one during the run.
+    """
+
+    def __init__(self, log, writes_while=()):
         self.log_file = str(log)
         self.modes = []
+        self.writes_while = writes_while
 
     def set_capture(self, enabled):
         self.modes.append(enabled)
-        if enabled:
-            with open(self.log_file, 'a') as stream:
-                stream.write('{}\n')
+        self.append({'event': 'request', 'side': 'client',
+                     'from': 'nova-compute', 'to': 'placement',
+                     'method': 'GET', 'url': 'http://p/settling'})
+
+    def append(self, event):
+        with open(self.log_file, 'a') as stream:
+            stream.write(json.dumps(event) + '\n')
 
 
 class _Tempest(object):
-    def __init__(self, answers):
+    def __init__(self, answers, stack=None):
         self.answers = answers
         self.runs = []
+        self.stack = stack
 
     def run(self, label, regex, concurrency):
         self.runs.append((label, regex, concurrency))
+        if self.stack is not None and label in self.stack.writes_while:
+            self.stack.append({'event': 'response', 'side': 'server',
+                               'from': 'openstack', 'to': 'glance',
+                               'method': 'GET', 'url': 'http://g/v2/images',
+                               'ts': '2026-11-30T00:00:00Z'})
         return self.answers[label]
 
 
@@ -169,7 +187,56 @@ def test_tests_that_differ_run_again_alone_in_both_modes(tmp_path):
     assert [(label, concurrency) for label, _, concurrency in runner.runs] \
         == [('rerun-recording-on', 1), ('rerun-recording-off', 1)]
     assert stack.modes == [True, False]
-    assert written == 0
+    assert written.bytes == 0
     assert tempest.Comparison(on, off).differ == ['a.test_real']
     assert tempest.settle_differences(runner, stack, {'x': 'passed'},
-                                      {'x': 'passed'}) == ([], 0)
+                                      {'x': 'passed'}) == ([], None)
+
+
+def test_what_is_written_while_the_switch_settles_is_not_counted(tmp_path):
+    # A CI run failed on 5920 bytes "written while off": the size was
+    # taken before the switch, so a call recorded in the seconds the
+    # processes took to see it counted as written while off.
+    log = tmp_path / 'requestshook.log'
+    log.write_text('')
+    stack = _Stack(log)
+    runner = _Tempest({'recording-off': {'a.test': 'passed'}}, stack)
+    results, written = tempest.run_switched_off(
+        runner, stack, 'recording-off', 'a', 2)
+    assert results == {'a.test': 'passed'}
+    assert stack.modes == [False]
+    assert written.bytes == 0 and written.lines == []
+
+
+def test_what_is_written_during_the_off_run_is_counted_and_shown(tmp_path):
+    log = tmp_path / 'requestshook.log'
+    log.write_text('')
+    stack = _Stack(log, writes_while=('recording-off',))
+    runner = _Tempest({'recording-off': {'a.test': 'passed'}}, stack)
+    _, written = tempest.run_switched_off(runner, stack, 'recording-off',
+                                          'a', 2)
+    assert written.bytes > 0
+    assert written.summary() == (
+        '  2026-11-30T00:00:00Z response server: openstack -> glance GET '
+        'http://g/v2/images')
+
+
+def test_written_since_names_each_line_up_to_a_limit(tmp_path):
+    log = tmp_path / 'requestshook.log'
+    log.write_bytes(b'{"old": 1}\n')
+    offset = log.stat().st_size
+    with open(log, 'ab') as stream:
+        for number in range(7):
+            stream.write(json.dumps({'event': 'request', 'side': 'client',
+                                     'from': 'a', 'to': 'b', 'method': 'GET',
+                                     'url': '/%d' % number,
+                                     'ts': 't'}).encode() + b'\n')
+        stream.write(b'\xff not json\n')
+    written = tempest_checks.written_since(str(log), offset)
+    assert written.bytes == log.stat().st_size - offset
+    assert len(written.lines) == 8
+    lines = written.summary(limit=5).splitlines()
+    assert lines[0] == '  t request client: a -> b GET /0'
+    assert lines[-1] == '  ... 3 more lines'
+    assert written.summary(limit=8).splitlines()[-1] == \
+        '  (not an event: 10 bytes)'
