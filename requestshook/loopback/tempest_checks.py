@@ -68,33 +68,66 @@ def check_log(path, secrets):
     return check
 
 
-class Written(object):
-    """What was appended to the log after an offset: lines as bytes."""
+def _call_key(event):
+    return (event.get('id'), event.get('side'), event.get('host'),
+            event.get('pid'))
 
-    def __init__(self, size, lines):
+
+def _describe(line):
+    try:
+        event = json.loads(line)
+        return '  %s %s %s: %s -> %s %s %s' % (
+            event.get('ts'), event.get('event'), event.get('side'),
+            event.get('from'), event.get('to'), event.get('method'),
+            event.get('url'))
+    except (ValueError, AttributeError):
+        return '  (not an event: %d bytes)' % len(line)
+
+
+class Written(object):
+    """What was appended to the log after an offset: lines as bytes.
+
+    ``finishing`` are the closing events (response, error) of calls whose
+    request event came before the offset: the recorder writes those even
+    once recording is off (a call that started recording finishes
+    recording).  ``strays`` are all the other lines.
+    """
+
+    def __init__(self, size, finishing, strays):
         self.bytes = size
-        self.lines = lines
+        self.finishing = finishing
+        self.strays = strays
 
     def summary(self, limit=5):
-        """A line per event (at most ``limit``): side, hop, method, url."""
-        shown = []
-        for line in self.lines[:limit]:
-            try:
-                event = json.loads(line)
-                shown.append('  %s %s %s: %s -> %s %s %s' % (
-                    event.get('ts'), event.get('event'), event.get('side'),
-                    event.get('from'), event.get('to'), event.get('method'),
-                    event.get('url')))
-            except (ValueError, AttributeError):
-                shown.append('  (not an event: %d bytes)' % len(line))
-        if len(self.lines) > limit:
-            shown.append('  ... %d more lines' % (len(self.lines) - limit))
+        """Counts, then a line per stray (at most ``limit``)."""
+        shown = ['%d bytes: %d closing events of calls opened before, '
+                 '%d other lines' % (self.bytes, len(self.finishing),
+                                     len(self.strays))]
+        shown.extend(_describe(line) for line in self.strays[:limit])
+        if len(self.strays) > limit:
+            shown.append('  ... %d more lines' % (len(self.strays) - limit))
         return '\n'.join(shown)
 
 
 def written_since(path, offset):
     """:class:`Written`: what ``path`` holds past ``offset`` bytes."""
+    opened = set()
     with open(path, 'rb') as stream:
-        stream.seek(offset)
+        for raw in stream.read(offset).splitlines():
+            try:
+                event = json.loads(raw)
+                if event.get('event') == 'request':
+                    opened.add(_call_key(event))
+            except (ValueError, AttributeError, TypeError):
+                continue
         tail = stream.read()
-    return Written(len(tail), tail.splitlines())
+    finishing, strays = [], []
+    for raw in tail.splitlines():
+        try:
+            event = json.loads(raw)
+            closes = (event.get('event') in ('response', 'error')
+                      and _call_key(event) in opened)
+        except (ValueError, AttributeError, TypeError):
+            closes = False
+        (finishing if closes else strays).append(raw)
+    return Written(len(tail), finishing, strays)
