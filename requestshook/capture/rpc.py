@@ -44,6 +44,7 @@ import threading
 
 import wrapt
 
+from requestshook.capture import hookstate
 from requestshook.capture import identity
 from requestshook.capture import outbound
 from requestshook.capture import trust
@@ -179,7 +180,7 @@ def recorder():
 
 def own_service_name(current):
     return (outbound._settings.service_name or current.service_name
-            or outbound._process_name())
+            or hookstate._process_name())
 
 
 def hmac_key():

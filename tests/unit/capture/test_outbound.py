@@ -28,6 +28,7 @@ import requests
 import requests.adapters
 
 from requestshook.capture import context
+from requestshook.capture import hookstate
 from requestshook import event
 from requestshook.capture import outbound
 from requestshook.capture import trust
@@ -361,7 +362,7 @@ class _BrokenRecorder(fake_recorder.FakeRecorder):
 
 def test_internal_failure_does_not_change_the_call(server, monkeypatch,
                                                    caplog):
-    outbound._REPORTER.resolved('outbound')
+    hookstate._REPORTER.resolved('outbound')
     monkeypatch.setattr(outbound._settings, 'recorder', _BrokenRecorder())
     outbound.install()
     for _ in range(3):

@@ -19,7 +19,7 @@ import urllib.parse
 
 import pytest
 
-from requestshook.capture import outbound
+from requestshook.capture import outbound_callees
 from requestshook.recording import recorder as recorder_module
 
 URL_MAPS = [
@@ -51,7 +51,7 @@ def _recorder(tmp_path, url_map, clock=None):
 @pytest.mark.parametrize('url_map', URL_MAPS)
 def test_remembered_names_are_the_recorders(tmp_path, url_map):
     recorder = _recorder(tmp_path, url_map)
-    callees = outbound._Callees()
+    callees = outbound_callees._Callees()
     urls = [origin + path
             for origin, path in itertools.product(ORIGINS, PATHS)]
     try:
@@ -71,7 +71,7 @@ def test_a_new_url_map_is_used_at_once(tmp_path):
     recorder = recorder_module.Recorder(
         str(config), {'log_file': str(tmp_path / 'log')},
         clock=lambda: now[0])
-    callees = outbound._Callees()
+    callees = outbound_callees._Callees()
     url = 'http://10.0.0.5:7777/x'
     parts = urllib.parse.urlsplit(url)
     try:
@@ -95,7 +95,7 @@ def test_a_recorder_without_settings_is_asked_each_time():
             return 'callee-%d' % len(self.urls)
 
     asked = Asked()
-    callees = outbound._Callees()
+    callees = outbound_callees._Callees()
     url = 'http://127.0.0.1/x'
     parts = urllib.parse.urlsplit(url)
     assert callees.callee(asked, url, parts) == 'callee-1'
@@ -103,9 +103,9 @@ def test_a_recorder_without_settings_is_asked_each_time():
 
 
 def test_remembered_names_are_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(outbound._Callees, 'LIMIT', 8)
+    monkeypatch.setattr(outbound_callees._Callees, 'LIMIT', 8)
     recorder = _recorder(tmp_path, ())
-    callees = outbound._Callees()
+    callees = outbound_callees._Callees()
     try:
         for port in range(1, 50):
             url = 'http://127.0.0.1:%d/' % port

@@ -19,6 +19,7 @@ import requests.structures
 import urllib3
 import urllib3.response
 
+from requestshook.capture import hookstate
 from requestshook.capture import outbound
 from requestshook.capture import outbound_response
 
@@ -36,7 +37,7 @@ def test_urllib3_1_header_dict_is_known_without_a_failure(monkeypatch):
     # HTTPHeaderDict; its responses' headers are urllib3.response's.
     monkeypatch.delattr(urllib3, 'HTTPHeaderDict')
     reporter = _Reporter()
-    monkeypatch.setattr(outbound, '_REPORTER', reporter)
+    monkeypatch.setattr(hookstate, '_REPORTER', reporter)
     monkeypatch.setattr(outbound_response, '_CASE_INSENSITIVE_DICT', None)
     monkeypatch.setattr(outbound_response, '_HTTP_HEADER_DICT', None)
 
