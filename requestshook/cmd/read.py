@@ -12,33 +12,20 @@
 
 """``requestshook flows|diagram|markdown|log|har|html|doc|tail|merge``.
 
-The reading side of the command line: it reads the shared log (or the
+The reading side of the command line: the parsers of the reader
+subcommands, their options and help texts.  What each one does is in
+:mod:`requestshook.cmd.read_commands` (``merge``: in
+:mod:`requestshook.cmd.read_merge`): it reads the shared log (or the
 files given, ``-`` for stdin, gzip-compressed rotated logs too) and never
 imports the capture side.
 """
 
 import argparse
-import datetime
-import json
-import os
-import re
-import sys
 
-from requestshook import event
+from requestshook.cmd import read_commands
 from requestshook.cmd import read_help
 from requestshook.cmd import read_merge
-from requestshook.reading import follow as follow_module
-from requestshook.reading import index
-from requestshook.reading import logpath
-from requestshook.reading import redis_source
 from requestshook.reading import source as source_module
-from requestshook.render import doc as doc_module
-from requestshook.render import har as har_module
-from requestshook.render import html as html_module
-from requestshook.render import markdown as markdown_module
-from requestshook.render import mermaid
-from requestshook.render import sequence as sequence_module
-from requestshook.render import text as text_module
 
 FLOW_HELP = ("which flow: `last` (the default: the flow that started "
              "last), an index from `requestshook flows` (3), several drawn "
@@ -50,12 +37,6 @@ LOG_HELP = ("a log to read (repeat for several hosts' logs: they are "
             "else %s; when that does not exist but `requestshook record`'s "
             "per-user log (~/.local/state/requestshook/requestshook.log) "
             "does, that one" % source_module.DEFAULT_LOG)
-
-
-class UserError(Exception):
-    pass
-
-
 SOURCE_HELP = ("read the events from the Redis stream the redis sink "
                "writes instead of log files: redis://[:PASSWORD@]HOST:PORT"
                "/DB (also rediss://, unix://, redis+sentinel://, "
@@ -118,7 +99,7 @@ def register(subparsers):
                        'case-insensitive')
     flows.add_argument('--json', action='store_true',
                        help='one JSON object per flow, for scripts')
-    flows.set_defaults(func=cmd_flows)
+    flows.set_defaults(func=read_commands.cmd_flows)
 
     diagram = subparsers.add_parser(
         'diagram', help='a flow as a mermaid sequence diagram',
@@ -128,14 +109,15 @@ def register(subparsers):
     diagram.add_argument('--variables', action='store_true',
                          help='also print the table placeholder -> value')
     _output(diagram)
-    diagram.set_defaults(func=cmd_diagram)
+    diagram.set_defaults(func=read_commands.cmd_diagram)
 
     helps = {'markdown': 'a flow as per-step markdown sections',
              'log': 'a flow as the readable full log',
              'har': 'a flow as HAR 1.2, for browser dev tools',
              'html': 'a flow as one self-contained HTML page'}
-    funcs = {'markdown': cmd_markdown, 'log': cmd_log, 'har': cmd_har,
-             'html': cmd_html}
+    funcs = {'markdown': read_commands.cmd_markdown,
+             'log': read_commands.cmd_log, 'har': read_commands.cmd_har,
+             'html': read_commands.cmd_html}
     for name in ('markdown', 'log', 'har', 'html'):
         sub = subparsers.add_parser(name, help=helps[name],
                                     epilog=read_help.EPILOGS[name],
@@ -159,7 +141,7 @@ def register(subparsers):
     doc.add_argument('--command', metavar='COMMAND',
                      help='the command that made the flow, shown on the '
                      'page (e.g. "openstack image list")')
-    doc.set_defaults(func=cmd_doc)
+    doc.set_defaults(func=read_commands.cmd_doc)
 
     tail = subparsers.add_parser(
         'tail', help='one line per call, as calls end',
@@ -173,302 +155,6 @@ def register(subparsers):
     tail.add_argument('-n', '--lines', type=int, default=10, metavar='N',
                       help='how many recent calls to show first '
                       '(default 10)')
-    tail.set_defaults(func=cmd_tail)
+    tail.set_defaults(func=read_commands.cmd_tail)
 
     read_merge.register(subparsers)
-
-
-# Helpers -------------------------------------------------------------------
-
-def _paths(args):
-    return list(args.logs) + list(getattr(args, 'files', []) or []) or \
-        [logpath.log_to_read()]
-
-
-def _source(args):
-    progress = None
-    if args.progress or sys.stderr.isatty():
-        progress = source_module.ProgressLine()
-    if getattr(args, 'source', None):
-        return redis_source.RedisSource(args.source, progress=progress)
-    return source_module.LogSource(_paths(args), progress=progress)
-
-
-def _finish(source):
-    if source.progress is not None:
-        source.progress.finish()
-    source.report_skipped()
-
-
-def _error(message):
-    sys.stderr.write('requestshook: error: %s\n' % message)
-    return 1
-
-
-def _aliases(args):
-    aliases = {}
-    for item in getattr(args, 'alias', []) or []:
-        name, sep, label = item.partition('=')
-        if not sep or not name:
-            raise UserError('--alias wants NAME=LABEL, not %r' % item)
-        aliases[name] = label or name
-    return aliases
-
-
-def _run(func):
-    def wrapper(args):
-        try:
-            return func(args)
-        except (source_module.LogError, UserError) as exc:
-            return _error(str(exc))
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def _flow_or_file(args):
-    """``requestshook log FILE`` means the last flow of FILE."""
-    flow = args.flow
-    if flow == 'last' or index.is_index(flow):
-        return
-    if flow == source_module.STDIN or '/' in flow or '.' in flow or \
-            os.path.exists(flow):
-        args.files = [flow] + list(args.files)
-        args.flow = 'last'
-
-
-def _load(args):
-    _flow_or_file(args)
-    source = _source(args)
-    try:
-        flow, summaries = index.load_flow(source, args.flow)
-    finally:
-        _finish(source)
-    if sys.stderr.isatty():
-        sys.stderr.write('requestshook: flow %s of %d, trace %s: %s\n' % (
-            flow.index, len(summaries), flow.key, flow.root_call))
-    sequence = sequence_module.Sequence(flow,
-                                        fold_tokens=not args.no_opt)
-    placeholders = mermaid.placeholders_for(
-        sequence, enabled=not args.no_placeholders)
-    return sequence, placeholders
-
-
-def _write(path, content):
-    if path in (None, '-'):
-        sys.stdout.write(content)
-        sys.stdout.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UserError('no such directory: %s' % directory)
-    with open(path, 'w', encoding='utf-8') as stream:
-        stream.write(content)
-
-
-# --since -------------------------------------------------------------------
-
-_AGE = re.compile(r'^(\d+(?:\.\d+)?)\s*([smhd])$')
-_UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
-
-
-def since_timestamp(value, now=None):
-    """The ``ts`` text a flow must start at or after; UserError if bad."""
-    value = value.strip()
-    age = _AGE.match(value)
-    if age:
-        now = now if now is not None else \
-            datetime.datetime.now(datetime.timezone.utc).timestamp()
-        return event.timestamp(now - float(age.group(1)) *
-                               _UNITS[age.group(2)])
-    text = value.replace(' ', 'T').rstrip('Z')
-    for pattern in ('%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S',
-                    '%Y-%m-%dT%H:%M', '%Y-%m-%d'):
-        try:
-            moment = datetime.datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-        return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-    raise UserError('--since wants a UTC time (2026-11-23T10:15) or an age '
-                    '(30s, 10m, 2h, 1d), not %r' % value)
-
-
-# Subcommands ----------------------------------------------------------------
-
-def _duration_text(ms):
-    if ms is None:
-        return '?'
-    if ms >= 10000:
-        return '%.1f s' % (ms / 1000.0)
-    return '%.0f ms' % ms
-
-
-def _row(summary):
-    start = summary.start_ts.replace('T', ' ')[:23]
-    return [str(summary.index), start, summary.root, str(summary.hops),
-            ', '.join(summary.service_names),
-            _duration_text(summary.duration_ms), str(summary.errors),
-            summary.key[:12]]
-
-
-def format_table(summaries):
-    header = ['#', 'START (UTC)', 'ROOT CALL', 'HOPS', 'SERVICES',
-              'DURATION', 'ERRORS', 'TRACE']
-    rows = [header] + [_row(s) for s in summaries]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    right = {0, 3, 5, 6}
-    lines = []
-    for row in rows:
-        cells = [cell.rjust(widths[i]) if i in right else
-                 cell.ljust(widths[i]) for i, cell in enumerate(row)]
-        lines.append('  '.join(cells).rstrip())
-    return '\n'.join(lines) + '\n'
-
-
-@_run
-def cmd_flows(args):
-    since = since_timestamp(args.since) if args.since else None
-    source = _source(args)
-    try:
-        summaries = index.scan(source, grep=args.grep)
-    finally:
-        _finish(source)
-    if not summaries:
-        raise UserError('no flows in %s' % ', '.join(source.paths))
-    shown = summaries
-    if since:
-        shown = [s for s in shown if s.start_ts >= since]
-    if args.service:
-        wanted = args.service.lower()
-        shown = [s for s in shown
-                 if wanted in (n.lower() for n in s.service_names)]
-    if args.grep:
-        shown = [s for s in shown if s.matched]
-    if args.json:
-        for s in shown:
-            sys.stdout.write(json.dumps({
-                'index': s.index, 'trace': s.key, 'start': s.start_ts,
-                'end': s.end_ts, 'root': s.root, 'hops': s.hops,
-                'services': s.service_names,
-                'duration_ms': s.duration_ms, 'errors': s.errors}) + '\n')
-        return 0
-    if not shown:
-        sys.stderr.write('requestshook: none of the %d flows matches\n'
-                         % len(summaries))
-        return 1
-    sys.stdout.write(format_table(shown))
-    return 0
-
-
-@_run
-def cmd_diagram(args):
-    aliases = _aliases(args)
-    sequence, placeholders = _load(args)
-    content = mermaid.render(sequence, aliases, placeholders)
-    if args.variables and placeholders.values:
-        content += '\n' + placeholders.table()
-    _write(args.output, content)
-    return 0
-
-
-@_run
-def cmd_markdown(args):
-    aliases = _aliases(args)
-    sequence, placeholders = _load(args)
-    _write(args.output, markdown_module.render(sequence, aliases,
-                                               placeholders))
-    return 0
-
-
-@_run
-def cmd_log(args):
-    _aliases(args)
-    sequence, _placeholders = _load(args)
-    _write(args.output, text_module.render(sequence))
-    return 0
-
-
-@_run
-def cmd_har(args):
-    _aliases(args)
-    sequence, _placeholders = _load(args)
-    _write(args.output, har_module.render(sequence))
-    return 0
-
-
-@_run
-def cmd_html(args):
-    aliases = _aliases(args)
-    sequence, placeholders = _load(args)
-    _write(args.output, html_module.render(sequence, aliases, placeholders,
-                                           title=args.title))
-    return 0
-
-
-@_run
-def cmd_doc(args):
-    aliases = _aliases(args)
-    sequence, placeholders = _load(args)
-    paths = doc_module.write(sequence, args.output, title=args.title,
-                             command=args.command, aliases=aliases,
-                             placeholders=placeholders)
-    for path in paths:
-        sys.stdout.write(path + '\n')
-    return 0
-
-
-@_run
-def cmd_tail(args):
-    if args.source:
-        return _tail_redis(args)
-    paths = _paths(args)
-    if source_module.STDIN not in paths:
-        source_module.LogSource(paths).check()
-    seen = set()
-    recent = []
-    records = follow_module.follow(paths, keep_going=False)
-    for record in _finals(records, seen):
-        recent.append(text_module.event_line(record))
-        if len(recent) > max(args.lines, 0):
-            recent.pop(0)
-    for line in recent:
-        sys.stdout.write(line + '\n')
-    sys.stdout.flush()
-    if not args.follow:
-        return 0
-    for record in _finals(follow_module.follow(paths), seen):
-        sys.stdout.write(text_module.event_line(record) + '\n')
-        sys.stdout.flush()
-    return 0
-
-
-def _tail_redis(args):
-    source = _source(args)
-    source.check()
-    seen = set()
-    recent, last = source.recent(max(args.lines, 0) * 2 + 10)
-    lines = [text_module.event_line(record)
-             for record in _finals(recent, seen)]
-    for line in lines[len(lines) - max(args.lines, 0):]:
-        sys.stdout.write(line + '\n')
-    sys.stdout.flush()
-    if not args.follow:
-        return 0
-    for record in _finals(source.follow(last), seen):
-        sys.stdout.write(text_module.event_line(record) + '\n')
-        sys.stdout.flush()
-    return 0
-
-
-def _finals(records, seen, limit=100000):
-    """The first response or error event of each hop."""
-    for record in records:
-        if record.get('event') == event.REQUEST:
-            continue
-        hop_id = record.get('id')
-        if hop_id in seen:
-            continue
-        if len(seen) >= limit:
-            seen.clear()
-        seen.add(hop_id)
-        yield record

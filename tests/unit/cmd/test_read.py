@@ -20,6 +20,7 @@ import pytest
 
 from requestshook import event
 from requestshook.cmd import read
+from requestshook.cmd import read_commands
 from requestshook.reading import sample
 
 
@@ -81,11 +82,11 @@ def test_flows_since(log_path, capsys):
 
 
 def test_since_timestamp():
-    assert read.since_timestamp('10m', now=1700000600.0) == \
+    assert read_commands.since_timestamp('10m', now=1700000600.0) == \
         '2023-11-14T22:13:20.000000Z'
-    assert read.since_timestamp('2023-11-14 22:13') == \
+    assert read_commands.since_timestamp('2023-11-14 22:13') == \
         '2023-11-14T22:13:00.000000Z'
-    assert read.since_timestamp('2023-11-14T22:13:20.5Z') == \
+    assert read_commands.since_timestamp('2023-11-14T22:13:20.5Z') == \
         '2023-11-14T22:13:20.500000Z'
 
 
