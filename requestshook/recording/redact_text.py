@@ -14,25 +14,19 @@
 """Secrets in text: bodies kept as text, URLs, strings in JSON.
 
 A text is searched for the values of secret keys in every shape they
-take in OpenStack traffic:
-
-- JSON, also cut short, also inside a JSON string (``\\"password\\":``):
-  ``"key": "value"``, ``"key": ["v", ...]``, ``"key": 12``, and the
-  ``id`` of an object under a token key; a key written with ``\\u``
-  escapes (``"\\u0070assword"``) is decoded first;
-- form data and queries: ``key=value``, also percent-encoded inside
-  another parameter (``?path=%3Ftoken%3D...``) and with a percent-encoded
-  key name (``%70assword=``);
-- INI and YAML: ``key = value``, ``key: value`` (to the end of the line);
-- XML ``<key>value</key>``, HTML ``<input name="key" value="...">``, SAML
-  assertions (``<saml:Assertion ...>...</saml:Assertion>``, all masked);
-- the password of ``scheme://user:password@``.
+take in OpenStack traffic (JSON, also cut short or inside a JSON string;
+form data and queries, also percent-encoded; INI and YAML; XML, HTML
+``<input>`` and SAML assertions; ``scheme://user:password@``): the
+patterns, and the list of shapes, are in
+:mod:`requestshook.recording.redact_patterns`.
 
 Time is linear in the text: every pattern either starts at a literal or
 at a key boundary, and a value is consumed by the match that masks it,
 so no part of the text is scanned again and again.  Python works once per
-secret found; past :data:`MAX_SECRETS` in one text the rest of the text
-is masked as a whole, so a hostile body costs at most that much.
+secret found; past :data:`~requestshook.recording.redact_spans.MAX_SECRETS`
+in one text the rest of the text is masked as a whole, so a hostile body
+costs at most that much.  The masks and the replacing are in
+:mod:`requestshook.recording.redact_spans`.
 """
 
 import json
@@ -40,71 +34,30 @@ import re
 import urllib.parse
 
 from requestshook.recording import redact_keys
+from requestshook.recording import redact_patterns
+from requestshook.recording import redact_spans
 
-MASK = '***'
-HASH_PREFIX = '{SHA256}'
-MAX_SECRETS = 1024
-REST_MASKED = MASK + ' [requestshook: more than %d secrets, the rest of ' \
-    'this text is masked]' % MAX_SECRETS
-# How far back a "<" is looked for, to tell <x_password> from
-# </x_password>: tag names are short.
-_TAG_REACH = 256
-
-# A key starts where no letter or digit precedes it (the boundary
-# trie_pattern checks), or right after a percent-encoded "?" or "&".
-_KEY_BOUNDARY = '[a-z0-9]'
-_JSON_STRING = r'\\*"[^"\\]*(?:\\.[^"\\]*)*"?'
-# Python's repr of a str (in error messages, faults): 'x', u'x', b'x'
-_PYTHON_STRING = r"[ub]?'[^'\\]*(?:\\.[^'\\]*)*'?"
-_JSON_VALUE = (r'(?P<jv>%s|%s|\[[^\]]*\]?|(?!null\b)[a-z0-9.+-]+)'
-               % (_JSON_STRING, _PYTHON_STRING))
-_FORM_VALUE = r'(?P<fv>[^&;#\s"<>\\]*)'
-# key="value" and key='value' (INI, shell, HTML attributes)
-_QUOTED_VALUE = r'(?P<qv>"[^"\r\n]*"?|\'[^\'\r\n]*\'?)'
-_URL_VALUE = r'(?P<fv>[^&;#\s]*)'
-_ENCODED_CHARS = r'[^&;#\s%"<>\\]*'
-_ENCODED_VALUE = r'(?P<ev>%s(?:%%(?!26|3b|23|20|22)%s)*)' % (
-    _ENCODED_CHARS, _ENCODED_CHARS)
-
-_KEY_VALUES = (
-    r'\\*["\']\s*:\s*(?:(?P<tobj>\{)|' + _JSON_VALUE + ')'
-    r'|=(?:' + _QUOTED_VALUE + r'|(?![ \t])' + _FORM_VALUE + ')'
-    r'|%3d' + _ENCODED_VALUE +
-    r'|(?:[ \t]+=[ \t]*|=[ \t]+|[ \t]*:[ \t]+)(?P<iv>[^\r\n]*)')
-_TEXT_KEYS = r'(?P<key>KEYS)(?:' + _KEY_VALUES + \
-    r'|(?P<xml>>)(?P<xv>[^<]*))'
-# The text after a closing tag holds no "<": no tag opens in it.
-_NOT_XML_KEYS = r'(?P<key>KEYS)(?:' + _KEY_VALUES + ')'
-
-_URL_KEYS = r'(?P<key>KEYS)(?:=' + _URL_VALUE + r'|%3d' + \
-    _ENCODED_VALUE + r')'
-# A key inside a percent-encoded query: ?path=%3Ftoken%3D...
-_ENCODED_KEYS = r'%(?:3f|26)(?P<key>KEYS)%3d' + _ENCODED_VALUE
-# How far a token object's "id" is looked for, before its first nested
-# object.
-_TOKEN_REACH = 4096
-_TOKEN_ID = re.compile(r'"id\\*"\s*:\s*(?P<tv>' + _JSON_STRING + ')')
-
-# A key name holding a percent-escape of a letter, digit or "_.-~"
-# (which no client needs to escape), followed by a value.
-_UNRESERVED_ESCAPE = r'%(?:3[0-9]|[46][1-9a-f]|[57][0-9a]|5f|2d|2e|7e)'
-_HAS_UNRESERVED_ESCAPE = re.compile(_UNRESERVED_ESCAPE)
-_PERCENT_KEY = re.compile(
-    r'(?<![a-z0-9_.~%-])(?P<pkey>[a-z0-9_.~-]*'
-    + _UNRESERVED_ESCAPE + r'[a-z0-9_.~%-]*)'
-    r'=(?=' + _FORM_VALUE + ')')
-# A JSON key holding a \u escape.
-_ESCAPED_KEY = re.compile(
-    r'"(?P<ukey>[^"\\]{0,256}\\u[^"]{0,256})"\s*:\s*(?=' + _JSON_VALUE +
-    ')')
-# scheme://user:PASSWORD@host
-USERINFO = re.compile(r'(://[^/?#@\s"\'<>:]*:)([^/?#@\s"\'<>]+)(?=@)')
-_HTML_INPUT = re.compile(r'<input\b[^<>]*>')
-_HTML_NAME = re.compile(r'\bname\s*=\s*["\']?([^"\'\s>]*)')
-_HTML_VALUE = re.compile(r'(\bvalue\s*=\s*)("[^"]*"|\'[^\']*\'|[^\s>]*)')
-_SAML_START = re.compile(
-    r'<(?P<prefix>[a-z0-9_.-]+:)?(?:encrypted)?assertion\b')
-_SAML_END = re.compile(r'</(?:[a-z0-9_.-]+:)?(?:encrypted)?assertion\s*>')
+MASK = redact_spans.MASK
+HASH_PREFIX = redact_spans.HASH_PREFIX
+_TooMany = redact_spans._TooMany
+_Spans = redact_spans._Spans
+_TAG_REACH = redact_patterns._TAG_REACH
+_KEY_BOUNDARY = redact_patterns._KEY_BOUNDARY
+_TEXT_KEYS = redact_patterns._TEXT_KEYS
+_NOT_XML_KEYS = redact_patterns._NOT_XML_KEYS
+_URL_KEYS = redact_patterns._URL_KEYS
+_ENCODED_KEYS = redact_patterns._ENCODED_KEYS
+_TOKEN_REACH = redact_patterns._TOKEN_REACH
+_TOKEN_ID = redact_patterns._TOKEN_ID
+_HAS_UNRESERVED_ESCAPE = redact_patterns._HAS_UNRESERVED_ESCAPE
+_PERCENT_KEY = redact_patterns._PERCENT_KEY
+_ESCAPED_KEY = redact_patterns._ESCAPED_KEY
+USERINFO = redact_patterns.USERINFO
+_HTML_INPUT = redact_patterns._HTML_INPUT
+_HTML_NAME = redact_patterns._HTML_NAME
+_HTML_VALUE = redact_patterns._HTML_VALUE
+_SAML_START = redact_patterns._SAML_START
+_SAML_END = redact_patterns._SAML_END
 
 
 def lower_same_length(text):
@@ -116,54 +69,6 @@ def lower_same_length(text):
     if len(low) != len(text):
         low = text.replace('\u0130', 'i').lower()
     return low
-
-
-class _TooMany(Exception):
-    """More secrets in one text than :data:`MAX_SECRETS`."""
-
-    def __init__(self, position):
-        super(_TooMany, self).__init__(position)
-        self.position = position
-
-
-class _Spans(object):
-    """The parts of one text to replace, and the budget of matches."""
-
-    def __init__(self):
-        self.items = []
-        self.left = MAX_SECRETS
-        self.end = None         # where the budget ran out
-
-    def spend(self, position):
-        self.left -= 1
-        if self.left < 0:
-            raise _TooMany(position)
-
-    def add(self, start, end, shown):
-        if end > start:
-            self.items.append((start, end, shown))
-
-    def apply(self, text):
-        pieces = []
-        position = 0
-        for start, end, shown in sorted(self.items):
-            if self.end is not None and start >= self.end:
-                break
-            if start < position:
-                if end > position:      # overlapping spans: mask both
-                    pieces[-1] = MASK
-                    position = end
-                continue
-            pieces.append(text[position:start])
-            pieces.append(shown)
-            position = end
-        if self.end is not None:
-            pieces.append(text[position:self.end] if self.end > position
-                          else '')
-            pieces.append(REST_MASKED)
-        else:
-            pieces.append(text[position:])
-        return ''.join(pieces)
 
 
 class TextScrubber(object):

@@ -20,6 +20,7 @@ import pytest
 from requestshook import event
 from requestshook.recording import opts
 from requestshook.recording import redact
+from requestshook.recording import redact_spans
 
 # Every test on both JSON paths of requestshook.event (conftest.py).
 pytestmark = pytest.mark.usefixtures('json_backend')
@@ -64,13 +65,13 @@ def test_hostile_bodies_of_max_body_bytes_are_redacted(redactor, unit):
 
 
 def test_past_the_budget_the_rest_of_a_text_is_masked(redactor):
-    count = redact.redact_text.MAX_SECRETS + 10
+    count = redact_spans.MAX_SECRETS + 10
     text = ''.join('password=p%d&' % index for index in range(count))
     text += 'name=' + SECRET
     result = redactor.redact_text(text)
     assert SECRET not in result
     assert result.startswith('password=***&password=***&')
-    assert result.endswith(redact.redact_text.REST_MASKED)
+    assert result.endswith(redact_spans.REST_MASKED)
 
 
 def test_a_cut_json_response_is_scrubbed_as_text(redactor):
