@@ -30,7 +30,6 @@ requestshook is logged once and the request goes on as if the filter were
 absent.
 """
 
-import re
 import time
 
 from requestshook.capture import body
@@ -43,21 +42,13 @@ from requestshook.capture import rpc
 from requestshook.recording import report
 from requestshook.capture import trust
 from requestshook.capture import wsgi_result
+from requestshook.capture import wsgi_request
 from requestshook.capture import wsgi_url
 from requestshook import w3c
 
 _REPORTER = report.Reporter()
 
-# fullmatch: '$' would also match before a final newline.
-_ID = re.compile(r'[A-Za-z0-9_.-]{1,64}')
 UNKNOWN_CALLER = 'unknown'
-
-KEY_REQUEST_ID = event.environ_key(event.HEADER_REQUEST_ID)
-KEY_REQUEST_FROM = event.environ_key(event.HEADER_REQUEST_FROM)
-KEY_TRACE_ID = event.environ_key(event.HEADER_TRACE_ID)
-KEY_PARENT_ID = event.environ_key(event.HEADER_PARENT_ID)
-KEY_HMAC = event.environ_key(trust.HEADER_HMAC)
-KEY_TRACEPARENT = event.environ_key(w3c.HEADER)
 
 
 def _internal_failure(where, exc):
@@ -65,98 +56,6 @@ def _internal_failure(where, exc):
         'middleware', (where, type(exc).__name__),
         'requestshook failed in the paste filter (%s: %s: %s); the request '
         'goes on unrecorded.', where, type(exc).__name__, exc)
-
-
-def _id_from(value):
-    if isinstance(value, str) and _ID.fullmatch(value):
-        return value
-    return None
-
-
-_NO_CLAIM = (None, None, None, None)
-
-
-def _claimed_ids(environ, hmac_keys):
-    """The caller's (request id, trace, parent, name).
-
-    Each is None when absent, junk or not trusted.
-    """
-    request_id = environ.get(KEY_REQUEST_ID)
-    trace = environ.get(KEY_TRACE_ID)
-    parent = environ.get(KEY_PARENT_ID)
-    caller = environ.get(KEY_REQUEST_FROM)
-    if request_id is None and trace is None and parent is None and \
-            caller is None:
-        return _NO_CLAIM
-    if hmac_keys and not trust.verify(
-            hmac_keys, environ.get(KEY_HMAC), request_id, caller, trace,
-            parent):
-        return _NO_CLAIM
-    return (_id_from(request_id), _id_from(trace), _id_from(parent),
-            identity.clean_name(caller))
-
-
-_CONTENT_KEYS = ('CONTENT_TYPE', 'CONTENT_LENGTH')
-# environ key -> its header's name, False when it names no header.
-_header_names = {}
-_HEADER_NAMES_KEPT = 1024
-
-
-def _header_name(key):
-    if key.startswith('HTTP_'):
-        name = key[5:]
-    elif key in _CONTENT_KEYS:
-        name = key
-    else:
-        return False
-    return name.replace('_', '-').title()
-
-
-def _request_headers(environ):
-    headers = []
-    names = _header_names
-    for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            name = _header_name(key)
-            if len(names) >= _HEADER_NAMES_KEPT:
-                names.clear()
-            names[key] = name
-        if name is False or (not value and key in _CONTENT_KEYS):
-            continue
-        headers.append((name, str(value)))
-    return headers
-
-
-def _content_length(environ):
-    try:
-        return int(environ.get('CONTENT_LENGTH') or 0)
-    except ValueError:
-        return None
-
-
-def _is_chunked(environ):
-    return 'chunked' in environ.get('HTTP_TRANSFER_ENCODING', '').lower()
-
-
-# User-Agent -> caller, for the agents seen last (of a sane length: a
-# client may send a 64 KiB one).
-_callers = {}
-_CALLERS_KEPT = 256
-_CALLER_KEPT_LENGTH = 1024
-
-
-def _caller_from_user_agent(user_agent):
-    kept = user_agent.__class__ is str and \
-        len(user_agent) <= _CALLER_KEPT_LENGTH
-    caller = _callers.get(user_agent) if kept else None
-    if caller is None:
-        caller = identity.caller_from_user_agent(user_agent) or ''
-        if kept:
-            if len(_callers) >= _CALLERS_KEPT:
-                _callers.clear()
-            _callers[user_agent] = caller
-    return caller
 
 
 def _status_code(status):
@@ -186,10 +85,12 @@ class InboundCall(object):
     def __init__(self, recorder, environ, service, hmac_keys=()):
         self.recorder = recorder
         self.started = time.monotonic()
-        request_id, trace, parent, caller = _claimed_ids(environ, hmac_keys)
+        request_id, trace, parent, caller = wsgi_request.claimed_ids(
+            environ, hmac_keys)
         if trace is None and request_id is None:
             # A W3C caller (OpenTelemetry): continue its trace.
-            continued = w3c.parse(environ.get(KEY_TRACEPARENT))
+            continued = w3c.parse(
+                environ.get(wsgi_request.KEY_TRACEPARENT))
             if continued is not None:
                 trace, parent = continued
         if request_id is None and trace is None:
@@ -198,7 +99,7 @@ class InboundCall(object):
             self.hop_id = request_id or event.new_id()
             self.trace = trace or event.new_id()
         self.parent = parent
-        self.caller = (caller or _caller_from_user_agent(
+        self.caller = (caller or wsgi_request.caller_from_user_agent(
             environ.get('HTTP_USER_AGENT')) or UNKNOWN_CALLER)
         self.service = service
         self.method = environ.get('REQUEST_METHOD', 'GET')
@@ -215,8 +116,9 @@ class InboundCall(object):
         self.response_head = None
         self._request_type = environ.get('CONTENT_TYPE')
         # None: the length is not announced (chunked) or unreadable.
-        chunked = _is_chunked(environ)
-        self._request_length = None if chunked else _content_length(environ)
+        chunked = wsgi_request.is_chunked(environ)
+        self._request_length = None if chunked else \
+            wsgi_request.content_length(environ)
         self._start_response = None
         self._done = False
         self._opened = False
@@ -235,7 +137,8 @@ class InboundCall(object):
             request_body = event.body_record(b'', 0)
         self._opened = outbound.emit(self.recorder, event.request_event(
             event.SERVER, self.hop_id, self.trace, self.parent, self.caller,
-            self.service, self.method, self.url, _request_headers(environ),
+            self.service, self.method, self.url,
+            wsgi_request.request_headers(environ),
             request_body))
 
     # -- start_response -------------------------------------------------

@@ -25,6 +25,7 @@ from requestshook import event
 from requestshook.capture import middleware
 from requestshook.capture import outbound
 from requestshook.capture import trust
+from requestshook.capture import wsgi_request
 from tests.unit import fake_recorder
 
 ECHOED = {name.lower() for name in event.ECHOED_HEADERS}
@@ -170,7 +171,7 @@ def test_callers_are_named_per_user_agent_and_long_agents_not_kept():
     assert [record['from'] for record in rec.events[::2]] == [
         'openstacksdk', 'curl', 'openstacksdk', 'python-novaclient',
         middleware.UNKNOWN_CALLER]
-    assert long_agent not in middleware._callers
+    assert long_agent not in wsgi_request._callers
 
 
 def test_junk_ids_are_replaced():

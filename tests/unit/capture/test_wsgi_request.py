@@ -12,7 +12,7 @@
 
 """The filter's request header list, with its names kept per environ key."""
 
-from requestshook.capture import middleware
+from requestshook.capture import wsgi_request
 
 
 def _plain(environ):
@@ -41,12 +41,12 @@ ENVIRONS = [
 def test_the_same_list_on_first_and_later_calls():
     for _ in range(2):
         for environ in ENVIRONS:
-            assert middleware._request_headers(environ) == _plain(environ)
+            assert wsgi_request.request_headers(environ) == _plain(environ)
 
 
 def test_the_kept_names_are_bounded(monkeypatch):
-    monkeypatch.setattr(middleware, '_header_names', {})
+    monkeypatch.setattr(wsgi_request, '_header_names', {})
     many = {'HTTP_X_%d' % n: str(n)
-            for n in range(middleware._HEADER_NAMES_KEPT * 2)}
-    assert middleware._request_headers(many) == _plain(many)
-    assert len(middleware._header_names) <= middleware._HEADER_NAMES_KEPT
+            for n in range(wsgi_request._HEADER_NAMES_KEPT * 2)}
+    assert wsgi_request.request_headers(many) == _plain(many)
+    assert len(wsgi_request._header_names) <= wsgi_request._HEADER_NAMES_KEPT
