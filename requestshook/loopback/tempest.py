@@ -15,24 +15,25 @@
 ``python -m requestshook.loopback tempest`` (``tox -e tempest``) brings
 the stack up, runs the same Tempest selection twice on it, first with
 recording on and then off (switched at runtime through the stack's
-requestshook.conf), and compares the results test by test: any test whose
-result differs between the modes, or that fails in both for a cause not
-listed in :data:`KNOWN_FAILURES`, fails the run.  The log of the on run
-must be strict JSON and hold no secret; the off run must write nothing
-but the closing events of calls opened while recording was on.
+requestshook.conf), and compares the results test by test
+(:mod:`requestshook.loopback.tempest_results`): any test whose result
+differs between the modes, or that fails in both for a cause not listed
+in ``KNOWN_FAILURES``, fails the run.  The log of the on run must be
+strict JSON and hold no secret; the off run must write nothing but the
+closing events of calls opened while recording was on
+(:mod:`requestshook.loopback.tempest_checks`).
 """
 
 import configparser
-import csv
 import io
 import os
-import re
 import subprocess
 import sys
 import time
 
 from requestshook.loopback import progress
 from requestshook.loopback import tempest_checks
+from requestshook.loopback import tempest_results
 
 TEMPEST_VERSION = '47.0.0'
 SELECTION = r'^tempest\.api\.(image|object_storage|identity)\.'
@@ -45,32 +46,6 @@ SWIFT_APIS = ('bulk_delete', 'bulk_upload', 'tempurl', 'crossdomain',
               'formpost', 'staticweb', 'container_quotas', 'account_quotas',
               'slo', 'dlo', 'versioned_writes')
 RUN_TIMEOUT = 3600
-
-# Tests that fail in both modes because of what the loopback stack is,
-# not because of requestshook: test id pattern -> cause.  README.rst lists
-# them too (a unit test keeps the two in step).
-KNOWN_FAILURES = {
-    r'^setUpClass \(tempest\.api\.identity\.v3\.test_access_rules\.':
-        'keystone 30 answers 400 "Could not find role assignment with role '
-        '<admin>" to the application credential with access rules that a '
-        'member-only user creates (its token holds reader and member); '
-        'cause inside keystone not found',
-    r'\.test_application_credentials\.':
-        'the same keystone 400 on application credentials, now and then, '
-        'for a role the token holds only through implication',
-    r'\.test_server_actions\.ServerActionsTestOtherA\.'
-    r'test_remove_server_all_security_groups$':
-        'servers boot without ports (--nic none: no neutron agent binds '
-        'them), so they have no security group to remove',
-}
-
-PASSED, FAILED, SKIPPED = 'passed', 'failed', 'skipped'
-NOT_RUN = 'not run'
-# subunit2csv's statuses ('fail' in older python-subunit).
-_STATUS = {'success': PASSED, 'xfail': PASSED, 'failure': FAILED,
-           'fail': FAILED, 'uxsuccess': FAILED, 'skip': SKIPPED}
-_TEST_ATTRIBUTES = re.compile(r'\[[^\]]*\]$')
-_CLASS_FIXTURE = re.compile(r'^(?:setUpClass|tearDownClass) \((.+)\)$')
 
 
 def venv_path():
@@ -171,81 +146,6 @@ def tempest_conf(site, compute=None):
     return text.getvalue()
 
 
-def parse_results(csv_text):
-    """subunit2csv's output -> {test id: passed|failed|skipped}.
-
-    A test id loses its ``[id-...,smoke]`` attributes; setUpClass
-    failures are tests of their own, as stestr reports them.
-    """
-    results = {}
-    for row in csv.DictReader(io.StringIO(csv_text)):
-        status = _STATUS.get(row.get('status', ''))
-        if status is None:
-            continue
-        test = _TEST_ATTRIBUTES.sub('', row['test'])
-        if results.get(test) != FAILED:
-            results[test] = status
-    return results
-
-
-def known_cause(test):
-    for pattern, cause in KNOWN_FAILURES.items():
-        if re.search(pattern, test):
-            return cause
-    return None
-
-
-class Comparison(object):
-    """Two runs' results, test by test."""
-
-    def __init__(self, on, off):
-        self.on = on
-        self.off = off
-        tests = sorted(set(on) | set(off))
-        # A test failing for a listed cause of the stack fails now in one
-        # mode, now in the other (keystone's 400s come and go): not a
-        # difference recording made.
-        self.known_flaky = [t for t in tests if on.get(t) != off.get(t)
-                            and known_cause(t)]
-        self.differ = [t for t in tests if on.get(t) != off.get(t)
-                       and not known_cause(t)]
-        both = [t for t in tests
-                if on.get(t) == FAILED and off.get(t) == FAILED]
-        self.known = [(t, known_cause(t)) for t in both if known_cause(t)]
-        self.unexplained = [t for t in both if not known_cause(t)]
-
-    @property
-    def ok(self):
-        return not self.differ and not self.unexplained
-
-    def table(self):
-        rows = [('recording', PASSED, FAILED, SKIPPED, 'total')]
-        for mode, results in (('on', self.on), ('off', self.off)):
-            counts = [sum(1 for s in results.values() if s == status)
-                      for status in (PASSED, FAILED, SKIPPED)]
-            rows.append((mode,) + tuple(str(n) for n in counts) +
-                        (str(len(results)),))
-        widths = [max(len(row[i]) for row in rows) for i in range(5)]
-        lines = ['  '.join(cell.rjust(width) if i else cell.ljust(width)
-                           for i, (cell, width)
-                           in enumerate(zip(row, widths)))
-                 for row in rows]
-        for test in self.differ:
-            lines.append('DIFFERS %s: on %s, off %s'
-                         % (test, self.on.get(test, NOT_RUN),
-                            self.off.get(test, NOT_RUN)))
-        for test in self.unexplained:
-            lines.append('FAILS IN BOTH (cause not listed) %s' % test)
-        for test, cause in self.known:
-            lines.append('fails in both, known: %s (%s)' % (test, cause))
-        for test in self.known_flaky:
-            lines.append('known stack failure, in one mode only: %s: on %s, '
-                         'off %s (%s)' % (test, self.on.get(test, NOT_RUN),
-                                          self.off.get(test, NOT_RUN),
-                                          known_cause(test)))
-        return '\n'.join(lines)
-
-
 class TempestRun(object):
     """One Tempest workspace on one stack."""
 
@@ -299,7 +199,7 @@ class TempestRun(object):
             csv_text = subprocess.run(
                 [self._bin('subunit2csv')], stdin=stream,
                 capture_output=True).stdout.decode()
-        results = parse_results(csv_text)
+        results = tempest_results.parse_results(csv_text)
         progress.say('tempest (%s): %d tests in %.0fs'
                      % (label, len(results), time.monotonic() - started))
         return results
@@ -326,18 +226,6 @@ def compute_refs(stack):
     return {'image_ref': image, 'flavor_ref': '1', 'flavor_ref_alt': '2'}
 
 
-def rerun_regex(tests):
-    """A regex selecting ``tests`` (ids as :func:`parse_results` gives)."""
-    parts = []
-    for test in tests:
-        fixture = _CLASS_FIXTURE.match(test)
-        if fixture:
-            parts.append(re.escape(fixture.group(1)) + r'\.')
-        else:
-            parts.append(re.escape(test) + r'(\[|$)')
-    return '^(%s)' % '|'.join(parts)
-
-
 def run_switched_off(tempest, stack, label, regex, concurrency):
     """Switch recording off, run, and see what was written meanwhile.
 
@@ -362,17 +250,17 @@ def settle_differences(tempest, stack, on, off):
     changes its result.  Returns (tests rerun, what was written while
     off, a :class:`tempest_checks.Written` or None).
     """
-    differ = Comparison(on, off).differ
+    differ = tempest_results.Comparison(on, off).differ
     if not differ:
         return [], None
-    regex = rerun_regex(differ)
+    regex = tempest_results.rerun_regex(differ)
     stack.set_capture(True)
     on_again = tempest.run('rerun-recording-on', regex, 1)
     off_again, written = run_switched_off(
         tempest, stack, 'rerun-recording-off', regex, 1)
     for test in set(on_again) | set(off_again):
-        on[test] = on_again.get(test, NOT_RUN)
-        off[test] = off_again.get(test, NOT_RUN)
+        on[test] = on_again.get(test, tempest_results.NOT_RUN)
+        off[test] = off_again.get(test, tempest_results.NOT_RUN)
     return sorted(set(on_again) | set(off_again)), written
 
 
@@ -393,7 +281,7 @@ def run(stack, regex=None, concurrency=CONCURRENCY, compute=None):
     log_check = tempest_checks.check_log(stack.log_file,
                                          stack.site.passwords.values())
 
-    comparison = Comparison(on, off)
+    comparison = tempest_results.Comparison(on, off)
     print(comparison.table())
     if rerun:
         print('run again alone in both modes (their results differed '
