@@ -102,3 +102,13 @@ def _process_name():
     if _settings.process_name is None:
         _settings.process_name = identity.service_name()
     return _settings.process_name
+
+
+def own_service_name(recorder):
+    """The name this process records its calls under.
+
+    The name the process gave the hooks, else the configured one, else
+    the one made from the process (:mod:`requestshook.capture.identity`).
+    """
+    return (_settings.service_name or recorder.service_name
+            or _process_name())

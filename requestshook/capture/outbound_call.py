@@ -38,7 +38,7 @@ from requestshook import w3c
 
 _settings = hookstate._settings
 _internal_failure = hookstate._internal_failure
-_process_name = hookstate._process_name
+_own_name = hookstate.own_service_name
 emit = hookstate.emit
 
 
@@ -91,11 +91,6 @@ def _drop_header(headers, name, lowered):
 
 
 _callees = outbound_callees._Callees()
-
-
-def _own_name(recorder):
-    return (_settings.service_name or recorder.service_name
-            or _process_name())
 
 
 class OutboundCall(object):

@@ -33,9 +33,9 @@ The ids travel in the message, beside ``method`` and ``args``, under
 knows, so a receiver without requestshook behaves exactly as before, and
 the context dict its endpoints get is untouched.
 
-The hook uses the settings of the outbound hook
-(:mod:`requestshook.capture.outbound`): its recorder, service name, trace
-mode and HMAC key.
+The hook uses the settings the outbound hook was installed with
+(:mod:`requestshook.capture.hookstate`): its recorder, service name, trace
+mode and HMAC keys.
 """
 
 import json
@@ -46,7 +46,6 @@ import wrapt
 
 from requestshook.capture import hookstate
 from requestshook.capture import identity
-from requestshook.capture import outbound
 from requestshook.capture import trust
 from requestshook import event
 from requestshook.recording import redact
@@ -169,7 +168,7 @@ def _patch_nova_utils(module):
 
 def recorder():
     """The process's recorder when recording is on, else None."""
-    current = outbound._settings.recorder
+    current = hookstate._settings.recorder
     try:
         if current is not None and current.enabled():
             return current
@@ -178,31 +177,29 @@ def recorder():
     return None
 
 
-def own_service_name(current):
-    return (outbound._settings.service_name or current.service_name
-            or hookstate._process_name())
+own_service_name = hookstate.own_service_name
 
 
 def hmac_key():
-    return outbound._settings.hmac_key
+    return hookstate._settings.hmac_key
 
 
 def hmac_keys():
     # The keys that verify: those given with the signing key, first.
-    key = outbound._settings.hmac_key
+    key = hookstate._settings.hmac_key
     if not key:
         return ()
-    keys = outbound._settings.hmac_keys
+    keys = hookstate._settings.hmac_keys
     return keys if keys and keys[0] == key else (key,)
 
 
 def one_trace():
-    return outbound._settings.one_trace
+    return hookstate._settings.one_trace
 
 
 def emit(current, record):
     record['proto'] = PROTO
-    outbound.emit(current, record)
+    hookstate.emit(current, record)
 
 
 def response_event(side, hop_id, trace, parent, caller, callee, kind, url,
