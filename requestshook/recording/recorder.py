@@ -23,6 +23,8 @@ log.
 The configuration file and the filters file are looked at (``stat``) at
 most once a second and reloaded only when they changed; a broken file is
 reported once and the last good settings or filters stay in force.  A
+call that comes while another thread reloads waits for the new settings
+(:data:`RELOAD_WAIT` at most), so none is recorded after a switch off.  A
 configuration file that was named (paste option ``config_file``,
 ``$REQUESTSHOOK_CONFIG``) or read once must be there and be good: while it
 is missing or broken with no good settings to keep, nothing is recorded.
@@ -45,6 +47,8 @@ from requestshook.recording.sinks import base as sink_base
 from requestshook.recording.sinks import file as file_sink
 
 CHECK_INTERVAL = 1.0
+# How long a call waits for another thread's reload, at most (seconds).
+RELOAD_WAIT = 0.5
 
 
 class _State(object):
@@ -79,7 +83,8 @@ class Recorder(object):
         self._reporter = reporter or report.Reporter()
         self._clock = clock
         self._check_interval = check_interval
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._reloading = False
         self._pid = os.getpid()
         self._sinks_closed = False
         # The log of the last event written while recording was on.
@@ -107,22 +112,31 @@ class Recorder(object):
 
     def _current(self):
         now = self._clock()
-        if now >= self._next_check:
+        if now >= self._next_check or self._reloading:
             self._refresh(now)
         return self._state
 
     def _refresh(self, now):
         if self._pid != os.getpid():
-            self._lock = threading.Lock()
+            self._lock = threading.RLock()
+            self._reloading = False
             self._reporter.after_fork()
             self._pid = os.getpid()
-        if not self._lock.acquire(False):
-            return      # another thread is reloading; use what we have
+        # A thread that comes while another reloads waits for what it
+        # reads (a call must not be recorded on the settings of before a
+        # switch), a while at most; the reloading thread itself, should
+        # the reload call back here, goes on with what it has.
+        if not self._lock.acquire(timeout=RELOAD_WAIT):
+            return
         try:
             if now < self._next_check:
                 return
             self._next_check = now + self._check_interval
-            self._reload()
+            self._reloading = True
+            try:
+                self._reload()
+            finally:
+                self._reloading = False
         except Exception as exc:
             self._reporter.failed(
                 'reload', type(exc).__name__,

@@ -576,3 +576,34 @@ def test_emit_redacts_urls_tokens_and_bytes_headers(make, paths):
     for secret in (TOKEN, 's1g', 's2g', 'r3ceipt'):
         assert secret not in text
     assert len(lines_of(paths.log)) == 1
+
+
+def test_a_thread_never_records_on_old_settings_while_another_reloads(
+        make, paths, clock, monkeypatch):
+    # A CI run saw keystone record one call ten seconds after recording
+    # was switched off: a thread that came while another thread of its
+    # worker was reloading the changed file went on with the old settings.
+    made = make()
+    assert made.enabled()
+    reloading = threading.Event()
+    go_on = threading.Event()
+    real_reload = made._reload
+
+    def slow_reload(force=False):
+        reloading.set()
+        go_on.wait(5)
+        return real_reload(force)
+    monkeypatch.setattr(made, '_reload', slow_reload)
+    write_config(paths, ['enabled = false'])
+    clock.advance()
+    first = threading.Thread(target=made.enabled)
+    first.start()
+    assert reloading.wait(5)
+    seen = []
+    second = threading.Thread(target=lambda: seen.append(made.enabled()))
+    second.start()
+    second.join(0.2)
+    go_on.set()
+    first.join(5)
+    second.join(5)
+    assert seen == [False]
