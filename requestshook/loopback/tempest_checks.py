@@ -13,11 +13,14 @@
 """What the log of a Tempest run must be.
 
 With recording on: strict JSON, and no secret in it.  With recording
-off: nothing at all (:func:`written_since` says what was, if anything).
+off: nothing but the closing events of calls opened while it was on
+(:func:`written_since` tells them from anything else).
 """
 
 import json
 import re
+
+from requestshook import event as event_format
 
 # A keystone fernet token (or receipt): 'gAAAAA' and base64url.
 FERNET = re.compile(r'gAAAAA[\w-]{20,}')
@@ -68,6 +71,10 @@ def check_log(path, secrets):
     return check
 
 
+# The events that end a call.
+_CLOSING = (event_format.RESPONSE, event_format.ERROR)
+
+
 def _call_key(event):
     return (event.get('id'), event.get('side'), event.get('host'),
             event.get('pid'))
@@ -116,7 +123,7 @@ def written_since(path, offset):
         for raw in stream.read(offset).splitlines():
             try:
                 event = json.loads(raw)
-                if event.get('event') == 'request':
+                if event.get('event') == event_format.REQUEST:
                     opened.add(_call_key(event))
             except (ValueError, AttributeError, TypeError):
                 continue
@@ -125,7 +132,7 @@ def written_since(path, offset):
     for raw in tail.splitlines():
         try:
             event = json.loads(raw)
-            closes = (event.get('event') in ('response', 'error')
+            closes = (event.get('event') in _CLOSING
                       and _call_key(event) in opened)
         except (ValueError, AttributeError, TypeError):
             closes = False
